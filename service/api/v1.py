@@ -1,0 +1,35 @@
+"""The native API: classify sentences, list labels, describe the model."""
+
+from flask import Blueprint, current_app, jsonify
+
+from training import LABELS
+
+from ..model_holder import current_model
+from ..validation import json_body, sentence_list
+
+bp = Blueprint("v1", __name__, url_prefix="/v1")
+
+#: Metadata keys never shown to clients (none of them may carry server paths).
+_PUBLIC_METADATA = ("version", "created", "labels", "versions", "training_data", "pipeline", "evaluation")
+
+
+@bp.post("/classify")
+def classify():
+    settings = current_app.config["CLAIMS"]
+    sentences = sentence_list(
+        json_body(), "sentences", settings["MAX_SENTENCES"], settings["MAX_SENTENCE_CHARS"]
+    )
+    classifier = current_model()
+    results = [prediction.as_dict() for prediction in classifier.predict(sentences)]
+    return jsonify({"model": {"version": classifier.version}, "results": results})
+
+
+@bp.get("/labels")
+def labels():
+    return jsonify({"labels": [{"id": l.id, "name": l.name, "definition": l.definition} for l in LABELS]})
+
+
+@bp.get("/model")
+def model():
+    metadata = current_model().metadata
+    return jsonify({key: metadata[key] for key in _PUBLIC_METADATA if key in metadata})

@@ -1,0 +1,105 @@
+"""One error hierarchy, rendered by one handler as ``{"error": {"code", "message"}}``.
+
+Views raise a :class:`ServiceError`; Werkzeug's HTTP errors (404, 405, 413) and any
+unexpected exception are turned into the same shape, so no traceback, file path
+or HTML page ever reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, jsonify
+from werkzeug.exceptions import HTTPException
+
+__all__ = [
+    "ServiceError",
+    "InvalidJSON",
+    "UnsupportedMediaType",
+    "InvalidField",
+    "PayloadTooLarge",
+    "ModelNotReady",
+    "register_error_handlers",
+]
+
+log = logging.getLogger(__name__)
+
+
+class ServiceError(Exception):
+    """An error a client should see: a stable code, a message and an HTTP status."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, status: int | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+        if code is not None:
+            self.code = code
+
+
+class InvalidJSON(ServiceError):
+    status, code = 400, "invalid_json"
+
+
+class UnsupportedMediaType(ServiceError):
+    status, code = 415, "unsupported_media_type"
+
+
+class InvalidField(ServiceError):
+    """A field is missing, of the wrong type, or out of its limits; the message names it."""
+
+    status, code = 422, "invalid_field"
+
+    def __init__(self, field: str, problem: str, code: str | None = None):
+        super().__init__(f"{field}: {problem}", code=code)
+        self.field = field
+
+
+class PayloadTooLarge(ServiceError):
+    status, code = 413, "payload_too_large"
+
+
+class ModelNotReady(ServiceError):
+    status, code = 503, "model_not_loaded"
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 400: "bad_request"}
+
+
+def error_response(status: int, code: str, message: str):
+    body = {"error": {"code": code, "message": message}}
+    request_id = g.get("request_id")
+    if request_id:
+        body["error"]["request_id"] = request_id
+    return jsonify(body), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError):
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        status = exc.code or 500
+        code = _HTTP_CODES.get(status, f"http_{status}")
+        if status == 413:
+            message = f"request body is larger than the limit of {app.config['CLAIMS']['MAX_BODY_BYTES']} bytes"
+        elif status == 405:
+            message = f"method not allowed; allowed: {', '.join(sorted(exc.valid_methods or []))}"
+        elif status == 404:
+            message = "no such endpoint; see GET /v1/labels, POST /v1/classify, GET /v1/model"
+        else:
+            message = exc.description or exc.name
+        response, status = error_response(status, code, message)
+        if status == 405 and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        return response, status
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return error_response(500, "internal_error", "internal error; the request id identifies it in the logs")
