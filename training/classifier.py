@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .artifacts import ModelLoadError, read_model_dir
+from .evaluation import probabilities_in_label_order
+from .explain import LinearExplainer
 from .labels import LABEL_IDS
 
 __all__ = ["Prediction", "Classifier", "load_model"]
@@ -20,20 +22,28 @@ class Prediction:
 
     Attributes
     ----------
-    label : str
-        The most probable label id.
+    label : str or None
+        The most probable label id; None when its probability is below the
+        abstain threshold asked for (the sentence needs a person).
     confidence : float
-        Its probability.
+        Probability of the most probable label.
     scores : dict
         Probability of every label, keys in canonical label order.
+    explanation : list of dict or None
+        When asked for: the features that pushed most toward the most probable
+        label, each ``{"feature", "weight"}``, strongest first.
     """
 
-    label: str
+    label: str | None
     confidence: float
     scores: dict[str, float]
+    explanation: list[dict] | None = field(default=None)
 
     def as_dict(self) -> dict:
-        return {"label": self.label, "confidence": self.confidence, "scores": dict(self.scores)}
+        result = {"label": self.label, "confidence": self.confidence, "scores": dict(self.scores)}
+        if self.explanation is not None:
+            result["explanation"] = self.explanation
+        return result
 
 
 class Classifier:
@@ -42,7 +52,8 @@ class Classifier:
     Parameters
     ----------
     pipeline : sklearn.pipeline.Pipeline
-        Fitted; must expose ``predict_proba`` and ``classes_`` covering all labels.
+        Fitted ``features`` then a probabilistic linear classifier, whose
+        ``classes_`` are the four labels.
     metadata : dict
         As written by the trainer (version, labels, metrics, ...).
     """
@@ -53,27 +64,54 @@ class Classifier:
             raise ModelLoadError(f"model predicts {classes!r}, expected the labels {list(LABEL_IDS)!r}")
         self.pipeline = pipeline
         self.metadata = metadata
-        # Columns of predict_proba follow classes_; reorder them once to label order.
-        self._column_order = np.array([classes.index(label) for label in LABEL_IDS])
+        self._classes = classes
+        self._explainer: LinearExplainer | None = None
 
     @property
     def version(self) -> str:
         return str(self.metadata.get("version", "unknown"))
 
+    def _features(self, texts: Sequence[str]):
+        return self.pipeline[:-1].transform(list(texts))
+
+    def _probabilities(self, features) -> np.ndarray:
+        return probabilities_in_label_order(self._classes, self.pipeline.steps[-1][1].predict_proba(features))
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities, one row per text, columns in :data:`LABEL_IDS` order."""
         if len(texts) == 0:
             return np.zeros((0, len(LABEL_IDS)))
-        return self.pipeline.predict_proba(list(texts))[:, self._column_order]
+        return self._probabilities(self._features(texts))
 
-    def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        """Label every text, in input order."""
-        probabilities = self.predict_proba(texts)
+    def predict(
+        self, texts: Sequence[str], explain: bool = False, abstain_below: float | None = None, top_k: int = 5
+    ) -> list[Prediction]:
+        """Label every text, in input order.
+
+        Parameters
+        ----------
+        texts : sequence of str
+        explain : bool
+            Add the ``top_k`` features that pushed most toward each label.
+        abstain_below : float, optional
+            When the top probability is below this, ``label`` is None.
+        top_k : int
+            Features per explanation.
+        """
+        if len(texts) == 0:
+            return []
+        features = self._features(texts)
+        probabilities = self._probabilities(features)
         best = probabilities.argmax(axis=1)
+        if explain and self._explainer is None:
+            self._explainer = LinearExplainer(self.pipeline)
         results = []
-        for row, top in zip(probabilities.tolist(), best.tolist()):
+        for i, (row, top) in enumerate(zip(probabilities.tolist(), best.tolist())):
             scores = {label: round(p, 6) for label, p in zip(LABEL_IDS, row)}
-            results.append(Prediction(LABEL_IDS[top], scores[LABEL_IDS[top]], scores))
+            confidence = scores[LABEL_IDS[top]]
+            label = None if abstain_below is not None and confidence < abstain_below else LABEL_IDS[top]
+            explanation = self._explainer.explain_row(features[i], top, top_k) if explain else None
+            results.append(Prediction(label, confidence, scores, explanation))
         return results
 
 

@@ -18,7 +18,7 @@ from .classifier import Classifier
 from .corpus import Corpus, CorpusError, CorpusProblem, read_corpus
 from .evaluation import cross_validation, holdout_evaluation
 from .labels import LABEL_IDS
-from .pipeline import build_baseline_pipeline
+from .pipeline import BASELINE_CONFIG, CANDIDATE_CONFIGS, DEFAULT_CONFIG, PipelineConfig, build_pipeline
 
 __all__ = ["TrainResult", "train", "train_on_corpus"]
 
@@ -56,6 +56,21 @@ def _json_params(pipeline) -> dict:
     return params
 
 
+def _selection_summary(selection: dict | None) -> dict | None:
+    """Per candidate: its configuration and cross-validated macro-F1 and per-label F1."""
+    if selection is None:
+        return None
+    summary = {}
+    for name, entry in selection.items():
+        scores = entry["cross_validation"] or {}
+        summary[name] = {
+            "config": entry["config"],
+            "cv_macro_f1": scores.get("macro_f1"),
+            "cv_f1_per_label": {k: v["f1"] for k, v in scores.get("per_label", {}).items()},
+        }
+    return summary
+
+
 def train(
     data_paths: Iterable[str | Path],
     out_dir: str | Path | None = None,
@@ -63,6 +78,9 @@ def train(
     evaluate: bool = True,
     cv_folds: int = 5,
     random_state: int = 0,
+    config: PipelineConfig | None = None,
+    select: bool = False,
+    n_jobs: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> TrainResult:
     """Train a model from labeled CSV files or folders.
@@ -80,6 +98,14 @@ def train(
         Folds for cross-validation.
     random_state : int
         Seed for splits and solvers.
+    config : PipelineConfig, optional
+        The pipeline to fit; default :data:`DEFAULT_CONFIG`.
+    select : bool
+        Choose the configuration by cross-validated macro-F1 over
+        :data:`CANDIDATE_CONFIGS` (overrides ``config``); the scores of every
+        candidate go into the metadata.
+    n_jobs : int, optional
+        Parallel jobs for cross-validation (joblib; a Dask backend if active).
     progress : callable, optional
         Receives a short message before each step that may take a while.
 
@@ -96,7 +122,8 @@ def train(
     say("reading labeled data")
     corpus = read_corpus(data_paths)
     return train_on_corpus(
-        corpus, out_dir, evaluate=evaluate, cv_folds=cv_folds, random_state=random_state, progress=progress
+        corpus, out_dir, evaluate=evaluate, cv_folds=cv_folds, random_state=random_state, config=config,
+        select=select, n_jobs=n_jobs, progress=progress,
     )
 
 
@@ -107,6 +134,9 @@ def train_on_corpus(
     evaluate: bool = True,
     cv_folds: int = 5,
     random_state: int = 0,
+    config: PipelineConfig | None = None,
+    select: bool = False,
+    n_jobs: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> TrainResult:
     """Like :func:`train`, for a corpus already read."""
@@ -124,15 +154,33 @@ def train_on_corpus(
             ]
         )
     started = time.perf_counter()
-    pipeline = build_baseline_pipeline(random_state=random_state)
-    evaluation = {}
+    config = config or DEFAULT_CONFIG
+    evaluation: dict = {}
+    selection = None
+    if select:
+        selection = {}
+        for candidate in CANDIDATE_CONFIGS:
+            say(f"model selection: {cv_folds}-fold cross-validation of {candidate.name}")
+            scores = cross_validation(
+                build_pipeline(candidate, random_state), corpus.texts, corpus.labels, folds=cv_folds,
+                random_state=random_state, n_jobs=n_jobs,
+            )
+            selection[candidate.name] = {"config": candidate.as_dict(), "cross_validation": scores}
+        config = max(
+            CANDIDATE_CONFIGS, key=lambda c: (selection[c.name]["cross_validation"] or {}).get("macro_f1", 0.0)
+        )
+        say(f"selected {config.name}")
+    pipeline = build_pipeline(config, random_state)
     if evaluate:
         say(f"hold-out evaluation on {len(corpus)} rows")
         evaluation["holdout"] = holdout_evaluation(pipeline, corpus.texts, corpus.labels, random_state=random_state)
-        say(f"{cv_folds}-fold cross-validation")
-        evaluation["cross_validation"] = cross_validation(
-            pipeline, corpus.texts, corpus.labels, folds=cv_folds, random_state=random_state
-        )
+        if selection is not None:
+            evaluation["cross_validation"] = selection[config.name]["cross_validation"]
+        else:
+            say(f"{cv_folds}-fold cross-validation")
+            evaluation["cross_validation"] = cross_validation(
+                pipeline, corpus.texts, corpus.labels, folds=cv_folds, random_state=random_state, n_jobs=n_jobs
+            )
     say("fitting the final model on all rows")
     pipeline.fit(corpus.texts, corpus.labels)
     created = datetime.now(timezone.utc)
@@ -149,7 +197,8 @@ def train_on_corpus(
             "duplicates_dropped": corpus.duplicates_dropped,
             "files": len(corpus.files),
         },
-        "pipeline": {"name": "baseline-tfidf-logreg", "params": _json_params(pipeline)},
+        "pipeline": {"name": config.name, "config": config.as_dict(), "params": _json_params(pipeline)},
+        "selection": _selection_summary(selection),
         "evaluation": evaluation,
         "training_seconds": round(time.perf_counter() - started, 2),
     }

@@ -1,0 +1,291 @@
+"""Linguistic cue features: the words and frames the labeling guide decides by.
+
+Each cue family is a lexicon of words and phrases (``{a|b}`` lists alternatives);
+:class:`CueFeatures` counts the family's matches in a sentence's tokens, adds a few
+frames that depend on capitalisation ("Smith said", "said the minister") and
+combinations the guide's decision order depends on (an official actor *with* a
+reporting verb). Families group many surface forms into one feature, so a cue the
+corpus saw in one wording transfers to the others. Matching is one pass over the
+tokens with a dictionary keyed by each phrase's first word, fast enough for
+tens of thousands of sentences a second.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+__all__ = ["CUE_FAMILIES", "CUE_COMBINATIONS", "CueFeatures", "cue_counts", "cue_matches"]
+
+#: Family -> phrases. Order fixes the feature columns.
+CUE_FAMILIES: dict[str, tuple[str, ...]] = {
+    "official_actor": (
+        "minister", "ministers", "ministry", "ministries", "president", "presidential", "government",
+        "{spokesman|spokeswoman|spokesmen|spokeswomen|spokesperson|spokespeople}", "official", "officials",
+        "police", "army", "military", "armed forces", "department", "agency", "authority", "authorities",
+        "council", "mayor", "governor", "commission", "commissioner", "regulator", "court", "judge",
+        "prosecutor", "prosecutors", "senator", "senators", "mp", "mps", "lawmaker", "lawmakers", "parliament",
+        "congress", "cabinet", "chancellor", "secretary", "state media", "state television", "embassy",
+        "un", "nato", "who", "eu", "imf", "central bank", "ceo", "chief executive", "chairman", "chairwoman",
+        "board", "company", "firm", "club", "manager", "coach", "union", "party", "campaign", "federation",
+        "league", "white house", "kremlin", "downing street", "pentagon", "fbi", "nhs", "electoral",
+        "statement", "press release", "press conference", "briefing", "officer", "officers", "general",
+        "commander", "prime minister", "premier", "chief", "director", "head of",
+    ),
+    "neutral_reporting_verb": (
+        "said", "says", "say", "told", "tells", "stated", "states", "added", "adds", "explained", "noted",
+        "wrote", "writes", "according to", "{speaking|talking} to", "in a statement",
+    ),
+    "assertive_reporting_verb": (
+        "{insist|insists|insisted}", "{claim|claims|claimed}", "{vow|vows|vowed}", "{pledge|pledges|pledged}",
+        "{promise|promises|promised}", "{accuse|accuses|accused}", "{blame|blames|blamed}",
+        "{announce|announces|announced}", "{order|orders|ordered}", "{urge|urges|urged}", "{warn|warns|warned}",
+        "{confirm|confirms|confirmed}", "{declare|declares|declared}", "{maintain|maintains|maintained}",
+        "{argue|argues|argued}", "{call|calls|called} {for|on}", "{demand|demands|demanded}",
+        "{condemn|condemns|condemned}", "{describe|describes|described}", "{admit|admits|admitted}",
+        "{acknowledge|acknowledges|acknowledged}", "{assert|asserts|asserted}", "{defend|defends|defended}",
+        "{welcome|welcomes|welcomed}", "{praise|praises|praised}", "{criticise|criticised|criticize|criticized}",
+        "{ask|asks|asked}", "{want|wants}",
+    ),
+    "denial_verb": (
+        "{deny|denies|denied}", "{reject|rejects|rejected}", "{dismiss|dismisses|dismissed}",
+        "{refute|refutes|refuted}", "{rebuff|rebuffed}", "played down", "no truth", "baseless", "fake news",
+        "false", "untrue", "{refuse|refuses|refused} to", "{decline|declines|declined} to",
+    ),
+    "according_to": ("according to",),
+    "anonymous_source": (
+        "source", "sources", "insider", "insiders", "people familiar", "person familiar", "familiar with",
+        "condition of anonymity", "not authorised to", "not authorized to", "asked not to be named",
+        "declined to be named", "requested anonymity", "unnamed", "anonymous", "anonymously", "one official",
+        "an official", "close to", "a person", "people close",
+    ),
+    "diffuse_source": (
+        "post", "posts", "posted", "online", "social media", "viral", "{circulate|circulates|circulated|circulating}",
+        "shared", "whatsapp", "telegram", "tiktok", "facebook", "twitter", "forum", "forums", "message",
+        "messages", "video", "videos", "word spread", "gossip", "whisper", "whispers", "chatter", "conspiracy",
+        "theory", "theories", "users", "speculation", "talk", "grapevine", "{locals|residents} say",
+    ),
+    "unverified_flag": (
+        "unconfirmed", "unverified", "rumour", "rumours", "rumor", "rumors", "rumoured", "rumored",
+        "reportedly", "allegedly", "purportedly", "supposedly",
+        "{is|are|was|were} said to", "{is|are|was|were} reported to", "{is|are|was|were} {rumoured|rumored}",
+        "according to {reports|unconfirmed reports|media reports|press reports|local reports|news reports}",
+        "reports {say|said|suggest|suggested|claim|claimed}", "it is claimed", "could not be verified",
+        "could not be independently verified", "not been verified", "there are suggestions", "hearing",
+        "we are getting reports", "getting reports",
+    ),
+    "hedge_modal": (
+        "may", "might", "could", "would", "perhaps", "possible", "possibly", "probable", "probably", "likely",
+        "unlikely", "{appear|appears} to", "{seem|seems} to", "seemingly", "apparently", "potential",
+        "potentially", "risk", "fear", "fears", "feared", "uncertain", "uncertainty", "unclear", "whether",
+        "remains to be seen", "suggest", "suggests", "possibility", "chance", "chances",
+    ),
+    "forecast": (
+        "{is|are|was|were} expected to", "expect", "expects", "expected", "forecast", "forecasts",
+        "{predict|predicts|predicted}", "{is|are} set to", "on course to", "on track to",
+        "{is|are|was|were} {thought|believed|feared|estimated|tipped|poised|understood} to", "will", "won't",
+        "going to", "next {week|month|year|season}", "if", "unless", "should", "outlook", "prospect",
+        "prospects", "in the coming {days|weeks|months|years}",
+    ),
+    "belief": (
+        "{believe|believes|believed}", "think", "thinks", "thought", "{suspect|suspects|suspected}",
+        "{estimate|estimates|estimated}", "guess", "{speculate|speculates|speculated}", "hypothesis",
+        "doubt", "doubts", "doubtful", "{wonder|wonders|wondered}", "{hope|hopes|hoped}",
+    ),
+    "evidence_record": (
+        "{record|records} {show|showed|shows}", "data {show|showed|shows|from|published}",
+        "figures {show|showed|shows|from|published}", "{study|studies} {found|showed|published}", "a study",
+        "survey", "found that", "footage", "{document|documents} {show|showed|seen}", "court records",
+        "court documents", "court papers", "filings", "analysis of", "analysis by", "census", "statistics",
+        "audit", "published", "confirmed by", "later confirmed", "investigation found", "photographs",
+        "photos", "images", "report found", "records",
+    ),
+    "named_outlet": (
+        "reported", "newspaper", "the times", "guardian", "reuters", "bbc", "associated press", "afp", "cnn",
+        "understands", "told the", "interview", "journal", "post", "television", "radio", "channel",
+    ),
+    "first_person": ("we", "our", "us", "i", "my", "me"),
+}
+
+#: Pairs of families whose co-occurrence is a feature of its own.
+CUE_COMBINATIONS: tuple[tuple[str, str], ...] = (
+    ("official_actor", "neutral_reporting_verb"),
+    ("official_actor", "assertive_reporting_verb"),
+    ("official_actor", "denial_verb"),
+    ("official_actor", "hedge_modal"),
+    ("anonymous_source", "neutral_reporting_verb"),
+    ("anonymous_source", "forecast"),
+    ("diffuse_source", "unverified_flag"),
+    ("quotation", "official_actor"),
+    ("quotation", "hedge_modal"),
+    ("denial_verb", "unverified_flag"),
+    ("frame_subject_said", "hedge_modal"),
+    ("post_marker", "unverified_flag"),
+)
+
+#: Families computed from the raw text rather than a lexicon.
+SHAPE_FAMILIES = ("frame_subject_said", "frame_said_subject", "post_marker", "number", "quotation", "question")
+
+_SAY = frozenset({"said", "says", "told", "tells", "added", "stated", "wrote"})
+_TOKEN = re.compile(r"[#@]?[\w'’]+|\?")
+_QUOTES = ('"', "“", "”", "«", "»")
+
+
+def _expand(phrase: str) -> list[tuple[str, ...]]:
+    """'{is|are} said to' -> [('is', 'said', 'to'), ('are', 'said', 'to')]."""
+    options = [w[1:-1].split("|") if w.startswith("{") else [w] for w in re.findall(r"\{[^}]*\}|\S+", phrase)]
+    return [tuple(words) for words in itertools.product(*options)]
+
+
+def _build_index() -> dict[str, list[tuple[tuple[str, ...], int]]]:
+    """First word -> [(phrase words, family column)], for one pass over the tokens."""
+    index: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+    for family_id, phrases in enumerate(CUE_FAMILIES.values()):
+        for phrase in phrases:
+            for words in _expand(phrase):
+                index.setdefault(words[0], []).append((words, family_id))
+    return index
+
+
+_INDEX = _build_index()
+FEATURE_FAMILIES: tuple[str, ...] = tuple(CUE_FAMILIES) + SHAPE_FAMILIES
+_COLUMN = {name: i for i, name in enumerate(FEATURE_FAMILIES)}
+_N_LEXICAL = len(CUE_FAMILIES)
+_POST_WORDS = frozenset({"BREAKING", "UPDATE", "RT", "JUST", "URGENT", "ALERT"})
+
+
+def _scan(text: str, matches: dict | None = None) -> list[int]:
+    original = _TOKEN.findall(text.replace("’", "'"))
+    tokens = [t.lower() for t in original]
+    counts = [0] * len(FEATURE_FAMILIES)
+    n = len(tokens)
+    for i, token in enumerate(tokens):
+        entries = _INDEX.get(token)
+        if entries:
+            for words, family in entries:
+                size = len(words)
+                if size == 1 or tuple(tokens[i : i + size]) == words:
+                    counts[family] += 1
+                    if matches is not None:
+                        matches.setdefault(FEATURE_FAMILIES[family], []).append(" ".join(original[i : i + size]))
+        if token in _SAY:
+            if i > 0 and original[i - 1][:1].isupper():
+                counts[_COLUMN["frame_subject_said"]] += 1
+            if i + 1 < n and (tokens[i + 1] in ("the", "a", "an") or original[i + 1][:1].isupper()):
+                counts[_COLUMN["frame_said_subject"]] += 1
+        first = token[:1]
+        if first in ("#", "@") or token.startswith("http") or original[i] in _POST_WORDS:
+            counts[_COLUMN["post_marker"]] += 1
+        elif first.isdigit():
+            counts[_COLUMN["number"]] += 1
+    counts[_COLUMN["quotation"]] = sum(text.count(q) for q in _QUOTES)
+    counts[_COLUMN["question"]] = text.count("?")
+    return counts
+
+
+def cue_counts(text: str) -> list[int]:
+    """Matches of each cue family in ``text``, in :data:`FEATURE_FAMILIES` order."""
+    return _scan(text)
+
+
+def cue_matches(text: str) -> dict[str, list[str]]:
+    """The matched words of each lexical family present in ``text`` (for tests and explanations)."""
+    found: dict[str, list[str]] = {}
+    counts = _scan(text, found)
+    for name in SHAPE_FAMILIES:
+        if counts[_COLUMN[name]]:
+            found[name] = [str(counts[_COLUMN[name]])]
+    return found
+
+
+class CueFeatures(TransformerMixin, BaseEstimator):
+    """Count cue families in each text and add selected pairwise combinations.
+
+    Parameters
+    ----------
+    max_count : int, default=3
+        Counts are clipped to this value, then scaled to [0, 1]; a sentence with
+        five hedges is not five times as speculative as one with one.
+    combinations : bool, default=True
+        Add one binary feature per pair in ``CUE_COMBINATIONS``.
+
+    Attributes
+    ----------
+    feature_names_ : ndarray of str
+        Names of the output columns.
+    n_features_in_ : int
+        Columns of a 2-D input (their string forms are joined into one text per
+        row); set only when fitted on 2-D input.
+
+    Notes
+    -----
+    Input is a 1-D sequence of texts, as in a text ``Pipeline``, or a 2-D array
+    whose cells are read as text.
+    """
+
+    def __init__(self, max_count: int = 3, combinations: bool = True):
+        self.max_count = max_count
+        self.combinations = combinations
+
+    def _texts(self, X, reset: bool) -> list[str]:
+        if isinstance(X, str):
+            raise ValueError("CueFeatures expects a sequence of texts, got a single string")
+        if sparse.issparse(X):
+            validate_data(self, X, accept_sparse=False, reset=reset)  # raises: text cannot be sparse
+        if hasattr(X, "__array__"):
+            ndim = np.asarray(X, dtype=object).ndim
+        else:
+            X = list(X)
+            ndim = 2 if X and isinstance(X[0], (list, tuple)) else 1
+        if ndim == 2:
+            array = validate_data(self, X, dtype=None, reset=reset, accept_sparse=False)
+            return [" ".join(str(cell) for cell in row) for row in array]
+        if hasattr(self, "n_features_in_") and not reset:
+            raise ValueError("Expected a 2-D array as in fit; Reshape your data (got 1-D input)")
+        texts = list(np.asarray(X, dtype=object).ravel()) if hasattr(X, "__array__") else X
+        if not texts:
+            raise ValueError("CueFeatures needs at least one text (got 0 samples)")
+        bad = next((t for t in texts if not isinstance(t, str)), None)
+        if bad is not None:
+            raise ValueError(f"CueFeatures expects strings (or a 2-D array), got {type(bad).__name__}")
+        return texts
+
+    def fit(self, X, y=None):
+        """Check the parameters and the input; record the output column names."""
+        if not isinstance(self.max_count, (int, np.integer)) or self.max_count < 1:
+            raise ValueError(f"max_count must be a positive integer, got {self.max_count!r}")
+        self._texts(X, reset=True)
+        names = list(FEATURE_FAMILIES)
+        if self.combinations:
+            names += [f"{a}+{b}" for a, b in CUE_COMBINATIONS]
+        self.feature_names_ = np.array(names, dtype=object)
+        return self
+
+    def transform(self, X):
+        """Cue matrix of shape (n_samples, n_features), sparse CSR, values in [0, 1]."""
+        check_is_fitted(self, "feature_names_")
+        texts = self._texts(X, reset=False)
+        counts = np.array([_scan(text) for text in texts], dtype=np.float64).reshape(len(texts), -1)
+        features = np.minimum(counts, self.max_count) / self.max_count
+        if self.combinations:
+            present = counts > 0
+            pairs = np.column_stack(
+                [present[:, _COLUMN[a]] & present[:, _COLUMN[b]] for a, b in CUE_COMBINATIONS]
+            ).astype(np.float64)
+            features = np.hstack([features, pairs])
+        return sparse.csr_matrix(features)
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "feature_names_")
+        return np.asarray([f"cue:{name}" for name in self.feature_names_], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.requires_fit = True
+        return tags
