@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 
 from flask import Flask
 
+from . import auth, observability, openapi
 from .config import load_settings
 from .errors import register_error_handlers
+from .feedback_holder import EXTENSION_KEY as FEEDBACK_EXTENSION_KEY
+from .feedback_holder import FeedbackHolder
+from .logging_setup import configure_logging
 from .model_holder import EXTENSION_KEY, ModelHolder
 
 __all__ = ["create_app"]
@@ -21,8 +24,10 @@ def create_app(config: Mapping | None = None) -> Flask:
     ``config`` (tests pass overrides here). The model is loaded once, here.
     """
     settings = load_settings(config)
-    logging.basicConfig(level=settings["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings["LOG_LEVEL"], settings["LOG_FORMAT"])
     app = Flask(__name__)
+    # Never debug mode, whatever FLASK_DEBUG says: the debugger runs code and shows tracebacks.
+    app.config["DEBUG"] = False
     app.config["CLAIMS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings["MAX_BODY_BYTES"]
     app.json.sort_keys = False  # keep label order as defined
@@ -30,10 +35,23 @@ def create_app(config: Mapping | None = None) -> Flask:
     holder = ModelHolder(settings["MODEL_DIR"])
     holder.load()
     app.extensions[EXTENSION_KEY] = holder
+    feedback = FeedbackHolder(settings["FEEDBACK_URL"])
+    feedback.open()  # creates the schema on first start; a failure disables only /v1/feedback
+    app.extensions[FEEDBACK_EXTENSION_KEY] = feedback
 
     register_error_handlers(app)
-    from .api import health, v1
+    observability.init_app(app)  # first: a 401 from auth already carries the request id
+    auth.init_app(app, settings)
+    openapi.init_app(app, settings)
+    from .api import feedback as feedback_api
+    from . import page
+    from .api import admin, analyze, health, meta, v1
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(meta.bp)
     app.register_blueprint(v1.bp)
+    app.register_blueprint(analyze.bp)
+    app.register_blueprint(page.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(feedback_api.bp)
     return app

@@ -14,17 +14,46 @@ DEFAULTS: dict = {
     "MODEL_DIR": str(PROJECT_ROOT / "models" / "default"),
     "MAX_SENTENCES": 500,
     "MAX_SENTENCE_CHARS": 2000,
+    # POST /v1/analyze: characters of one whole text (an article is typically 5,000-20,000).
+    "MAX_TEXT_CHARS": 100_000,
     "MAX_BODY_BYTES": 2 * 1024 * 1024,
     "LOG_LEVEL": "INFO",
+    "MAX_JSON_DEPTH": 10,
+    "LOG_FORMAT": "json",
+    # Debug only: puts the submitted sentences into the access log.
+    "LOG_REQUEST_TEXT": False,
+    # API keys (service/auth.py): plain "key:role,role;key2:role" and/or a file of hashed keys.
+    "API_KEYS": "",
+    "API_KEYS_FILE": "",
+    # Moderators' feedback (training/feedback): sqlite:///PATH, postgresql://... or csv:///DIR.
+    "FEEDBACK_URL": f"sqlite:///{PROJECT_ROOT / 'feedback' / 'feedback.sqlite3'}",
 }
+
+
+def boolean(text: str) -> bool:
+    """Parse an on/off environment value; anything else is a ValueError."""
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(text)
+
 
 #: Environment variable -> (setting, parser). Only these are read.
 ENV_SETTINGS = {
     "CLAIMS_MODEL_DIR": ("MODEL_DIR", str),
     "CLAIMS_MAX_SENTENCES": ("MAX_SENTENCES", int),
     "CLAIMS_MAX_SENTENCE_CHARS": ("MAX_SENTENCE_CHARS", int),
+    "CLAIMS_MAX_TEXT_CHARS": ("MAX_TEXT_CHARS", int),
     "CLAIMS_MAX_BODY_BYTES": ("MAX_BODY_BYTES", int),
     "CLAIMS_LOG_LEVEL": ("LOG_LEVEL", str),
+    "CLAIMS_MAX_JSON_DEPTH": ("MAX_JSON_DEPTH", int),
+    "CLAIMS_LOG_FORMAT": ("LOG_FORMAT", str),
+    "CLAIMS_LOG_REQUEST_TEXT": ("LOG_REQUEST_TEXT", boolean),
+    "CLAIMS_API_KEYS": ("API_KEYS", str),
+    "CLAIMS_API_KEYS_FILE": ("API_KEYS_FILE", str),
+    "CLAIMS_FEEDBACK_URL": ("FEEDBACK_URL", str),
 }
 
 
@@ -43,8 +72,11 @@ def load_settings(overrides: Mapping | None = None, environ: Mapping | None = No
             except ValueError:
                 raise SettingsError(f"{variable}={environ[variable]!r} is not a valid {parse.__name__}") from None
     settings.update(overrides or {})
-    for name in ("MAX_SENTENCES", "MAX_SENTENCE_CHARS", "MAX_BODY_BYTES"):
+    for name in ("MAX_SENTENCES", "MAX_SENTENCE_CHARS", "MAX_TEXT_CHARS", "MAX_BODY_BYTES", "MAX_JSON_DEPTH"):
         if not isinstance(settings[name], int) or settings[name] < 1:
             raise SettingsError(f"{name} must be a positive integer, got {settings[name]!r}")
     settings["LOG_LEVEL"] = str(settings["LOG_LEVEL"]).upper()
+    settings["LOG_FORMAT"] = str(settings["LOG_FORMAT"]).lower()
+    if settings["LOG_FORMAT"] not in ("json", "text"):
+        raise SettingsError(f"LOG_FORMAT must be 'json' or 'text', got {settings['LOG_FORMAT']!r}")
     return settings

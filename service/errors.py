@@ -19,6 +19,11 @@ __all__ = [
     "InvalidField",
     "PayloadTooLarge",
     "ModelNotReady",
+    "ModelRejected",
+    "Unauthorized",
+    "Forbidden",
+    "IdempotencyKeyReused",
+    "FeedbackStoreUnavailable",
     "register_error_handlers",
 ]
 
@@ -30,6 +35,8 @@ class ServiceError(Exception):
 
     status = 500
     code = "internal_error"
+    #: Extra response headers this error needs (e.g. ``WWW-Authenticate`` on a 401).
+    headers: dict[str, str] = {}
 
     def __init__(self, message: str, status: int | None = None, code: str | None = None):
         super().__init__(message)
@@ -66,6 +73,38 @@ class ModelNotReady(ServiceError):
     status, code = 503, "model_not_loaded"
 
 
+class ModelRejected(ServiceError):
+    """A reload found a model that failed validation; the model already serving keeps serving."""
+
+    status, code = 409, "model_rejected"
+
+
+class Unauthorized(ServiceError):
+    """No usable API key: missing, malformed or unknown."""
+
+    status, code = 401, "unauthorized"
+    headers = {"WWW-Authenticate": 'Bearer realm="claims"'}
+
+
+class Forbidden(ServiceError):
+    """A valid API key that lacks the role the endpoint needs."""
+
+    status, code = 403, "forbidden"
+
+
+class IdempotencyKeyReused(ServiceError):
+    """An ``Idempotency-Key`` sent again with a different body."""
+
+    status, code = 409, "idempotency_key_reused"
+
+
+class FeedbackStoreUnavailable(ServiceError):
+    """The feedback store cannot be reached or opened; nothing was stored."""
+
+    status, code = 503, "feedback_store_unavailable"
+    headers = {"Retry-After": "5"}
+
+
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 400: "bad_request"}
 
 
@@ -80,7 +119,9 @@ def error_response(status: int, code: str, message: str):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
-        return error_response(exc.status, exc.code, exc.message)
+        response, status = error_response(exc.status, exc.code, exc.message)
+        response.headers.update(exc.headers)
+        return response, status
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
@@ -91,7 +132,7 @@ def register_error_handlers(app: Flask) -> None:
         elif status == 405:
             message = f"method not allowed; allowed: {', '.join(sorted(exc.valid_methods or []))}"
         elif status == 404:
-            message = "no such endpoint; see GET /v1/labels, POST /v1/classify, GET /v1/model"
+            message = "no such endpoint; GET /openapi.json lists them all"
         else:
             message = exc.description or exc.name
         response, status = error_response(status, code, message)

@@ -17,6 +17,16 @@ FIXTURES = Path(__file__).parent / "fixtures"
 TINY_CORPUS = FIXTURES / "tiny_corpus.csv"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _feedback_store_in_temp_dir(tmp_path_factory):
+    """Every app a test builds stores feedback in a temporary folder, never in the checkout
+    (the default) nor wherever the developer's own CLAIMS_FEEDBACK_URL points."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('feedback') / 'feedback.sqlite3'}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CLAIMS_FEEDBACK_URL", url)
+        yield url
+
+
 @pytest.fixture(scope="session")
 def trained_model_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("model") / "tiny"

@@ -110,7 +110,7 @@ class Classifier:
             scores = {label: round(p, 6) for label, p in zip(LABEL_IDS, row)}
             confidence = scores[LABEL_IDS[top]]
             label = None if abstain_below is not None and confidence < abstain_below else LABEL_IDS[top]
-            explanation = self._explainer.explain_row(features[i], top, top_k) if explain else None
+            explanation = self._explainer.explain_row(texts[i], features[i], top, top_k) if explain else None
             results.append(Prediction(label, confidence, scores, explanation))
         return results
 

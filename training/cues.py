@@ -156,33 +156,41 @@ _INDEX = _build_index()
 FEATURE_FAMILIES: tuple[str, ...] = tuple(CUE_FAMILIES) + SHAPE_FAMILIES
 _COLUMN = {name: i for i, name in enumerate(FEATURE_FAMILIES)}
 _N_LEXICAL = len(CUE_FAMILIES)
-_POST_WORDS = frozenset({"BREAKING", "UPDATE", "RT", "JUST", "URGENT", "ALERT"})
+
+
+_FRAMES = "frame_subject_said", "frame_said_subject"
+_DETERMINERS = frozenset({"the", "a", "an"})
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+_POST_PREFIXES = ("#", "@", "http://", "https://", "BREAKING", "UPDATE:", "JUST IN", "RT @")
 
 
 def _scan(text: str, matches: dict | None = None) -> list[int]:
-    original = _TOKEN.findall(text.replace("’", "'"))
-    tokens = [t.lower() for t in original]
+    text = text.replace("’", "'")
+    original = _TOKEN.findall(text)
+    tokens = _TOKEN.findall(text.lower())
+    if len(tokens) != len(original):  # lower() changed a token boundary (rare Unicode)
+        tokens = [t.lower() for t in original]
     counts = [0] * len(FEATURE_FAMILIES)
     n = len(tokens)
+    subject_said, said_subject = _COLUMN["frame_subject_said"], _COLUMN["frame_said_subject"]
     for i, token in enumerate(tokens):
         entries = _INDEX.get(token)
-        if entries:
-            for words, family in entries:
-                size = len(words)
-                if size == 1 or tuple(tokens[i : i + size]) == words:
-                    counts[family] += 1
-                    if matches is not None:
-                        matches.setdefault(FEATURE_FAMILIES[family], []).append(" ".join(original[i : i + size]))
+        if entries is None:
+            continue
+        for words, family in entries:
+            size = len(words)
+            if size == 1 or tuple(tokens[i : i + size]) == words:
+                counts[family] += 1
+                if matches is not None:
+                    matches.setdefault(FEATURE_FAMILIES[family], []).append(" ".join(original[i : i + size]))
         if token in _SAY:
             if i > 0 and original[i - 1][:1].isupper():
-                counts[_COLUMN["frame_subject_said"]] += 1
-            if i + 1 < n and (tokens[i + 1] in ("the", "a", "an") or original[i + 1][:1].isupper()):
-                counts[_COLUMN["frame_said_subject"]] += 1
-        first = token[:1]
-        if first in ("#", "@") or token.startswith("http") or original[i] in _POST_WORDS:
-            counts[_COLUMN["post_marker"]] += 1
-        elif first.isdigit():
-            counts[_COLUMN["number"]] += 1
+                counts[subject_said] += 1
+            if i + 1 < n and (tokens[i + 1] in _DETERMINERS or original[i + 1][:1].isupper()):
+                counts[said_subject] += 1
+    # Shapes read off the whole text with C-level string methods.
+    counts[_COLUMN["post_marker"]] = sum(text.count(marker) for marker in _POST_PREFIXES)
+    counts[_COLUMN["number"]] = len(_DIGITS.findall(text))
     counts[_COLUMN["quotation"]] = sum(text.count(q) for q in _QUOTES)
     counts[_COLUMN["question"]] = text.count("?")
     return counts

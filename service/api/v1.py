@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, jsonify
 from training import LABELS
 
 from ..model_holder import current_model
+from ..observability import note_classified
 from ..validation import json_body, sentence_list
 
 bp = Blueprint("v1", __name__, url_prefix="/v1")
@@ -20,7 +21,9 @@ def classify():
         json_body(), "sentences", settings["MAX_SENTENCES"], settings["MAX_SENTENCE_CHARS"]
     )
     classifier = current_model()
-    results = [prediction.as_dict() for prediction in classifier.predict(sentences)]
+    predictions = classifier.predict(sentences)
+    note_classified(classifier.version, sentences, predictions)
+    results = [prediction.as_dict() for prediction in predictions]
     return jsonify({"model": {"version": classifier.version}, "results": results})
 
 

@@ -41,7 +41,7 @@ def test_metadata_records_what_the_issue_asks(trained_model_dir):
         "attributed_fact": 12, "official_claim": 12, "speculation": 12, "rumor": 12}
     assert metadata["evaluation"]["cross_validation"]["macro_f1"] >= 0
     assert metadata["pipeline"]["config"]["classifier"] in {"logreg", "linear_svm", "sgd"}
-    assert any(key.endswith("__C") for key in metadata["pipeline"]["params"])
+    assert any(key.startswith("features__words") for key in metadata["pipeline"]["params"])
     assert metadata["evaluation"]["holdout"]["calibration"]["table"]
     assert metadata["version"] and metadata["created"]
 

@@ -1,0 +1,35 @@
+"""The OpenAPI document: read once at start-up from ``openapi.yaml``, served as JSON.
+
+The file is the single description of the HTTP contract; engineers adding an
+endpoint add its path there. The limits a deployment configures are written into
+the served copy, so a client (or schemathesis) sees the limits actually in force.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from flask import Flask
+
+__all__ = ["DOCUMENT_PATH", "load_document", "init_app", "EXTENSION_KEY"]
+
+DOCUMENT_PATH = Path(__file__).with_name("openapi.yaml")
+EXTENSION_KEY = "claims_openapi"
+
+
+def load_document(settings: dict, path: Path = DOCUMENT_PATH) -> dict:
+    """The OpenAPI document as a dict, with ``settings``' limits filled in."""
+    with path.open(encoding="utf-8") as stream:
+        document = yaml.safe_load(stream)
+    schemas = document["components"]["schemas"]
+    schemas["SentenceList"]["maxItems"] = settings["MAX_SENTENCES"]
+    schemas["Sentence"]["maxLength"] = settings["MAX_SENTENCE_CHARS"]
+    schemas["ArticleText"]["maxLength"] = settings["MAX_TEXT_CHARS"]
+    return document
+
+
+def init_app(app: Flask, settings: dict) -> None:
+    """Serialise the document once; serving it is then a copy of bytes."""
+    app.extensions[EXTENSION_KEY] = json.dumps(load_document(settings), ensure_ascii=False).encode("utf-8")
