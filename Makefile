@@ -25,7 +25,7 @@ model: $(BIN)/.installed
 
 ## Serve the API on http://127.0.0.1:$(PORT) with gunicorn, training the default model first if missing.
 run: $(BIN)/.installed $(MODEL_DIR)/metadata.json
-	CLAIMS_MODEL_DIR=$(MODEL_DIR) $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) service.wsgi:app
+	CLAIMS_MODEL_DIR=$(MODEL_DIR) $(BIN)/gunicorn -c service/gunicorn_conf.py --bind 127.0.0.1:$(PORT) --workers $(WORKERS) service.wsgi:app
 
 ## Run the whole test suite.
 test: $(BIN)/.installed

@@ -9,8 +9,9 @@ Usage: python bench/article_analysis.py [--gum DIR] [--model DIR] [--repeats R] 
    precision, recall and F1 of the splitter's boundaries, counting (a) every
    boundary and (b) only boundaries inside paragraphs (paragraph breaks are
    given away by blank lines), plus the share of gold sentences reproduced exactly.
-2. Throughput of ``analyze_text`` (split + attribute + classify) and of the split
-   alone, on a 2,000-word article made of GUM articles joined with blank lines;
+2. Throughput of ``analyze_text`` (split + attribute + classify), of the split
+   alone, and of pysbd given the whole text at once (no paragraph split), on a
+   2,000-word article made of GUM articles joined with blank lines (``--words``);
    the median of R runs, since the machines here are shared and noisy.
 
 Without --model, trains the default configuration from data/ into a temporary
@@ -27,6 +28,8 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+
+import pysbd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -131,8 +134,12 @@ def main() -> None:
     classifier = load_model(model_dir)
     article = article_of(documents, args.words)
     sentence_count = len(split_sentences(article))
-    split_rates, analyze_rates, explain_rates = [], [], []
+    whole_text = pysbd.Segmenter(language="en", clean=False)
+    split_rates, analyze_rates, explain_rates, whole_rates = [], [], [], []
     for _ in range(args.repeats):
+        started = time.perf_counter()
+        whole_text.processor(article).process()  # what paragraph splitting saves
+        whole_rates.append(sentence_count / (time.perf_counter() - started))
         started = time.perf_counter()
         split_sentences(article)
         split_rates.append(sentence_count / (time.perf_counter() - started))
@@ -144,7 +151,8 @@ def main() -> None:
         explain_rates.append(sentence_count / (time.perf_counter() - started))
     print(f"article: {len(article.split())} words, {len(article)} characters, {sentence_count} sentences; "
           f"median of {args.repeats}")
-    for name, rates in (("split only", split_rates), ("analyze", analyze_rates), ("analyze, explain", explain_rates)):
+    for name, rates in (("pysbd, whole text", whole_rates), ("split only", split_rates), ("analyze", analyze_rates),
+                        ("analyze, explain", explain_rates)):
         rate = statistics.median(rates)
         print(f"  {name:<17} {rate:8,.0f} sentences/s  ({sentence_count / rate * 1000:6.0f} ms per article)")
 

@@ -18,6 +18,8 @@ DEFAULTS: dict = {
     "MAX_TEXT_CHARS": 100_000,
     "MAX_BODY_BYTES": 2 * 1024 * 1024,
     "LOG_LEVEL": "INFO",
+    # Below this top probability a result says "label": null (route it to a person); None: never.
+    "ABSTAIN_BELOW": None,
     "MAX_JSON_DEPTH": 10,
     "LOG_FORMAT": "json",
     # Debug only: puts the submitted sentences into the access log.
@@ -48,6 +50,7 @@ ENV_SETTINGS = {
     "CLAIMS_MAX_TEXT_CHARS": ("MAX_TEXT_CHARS", int),
     "CLAIMS_MAX_BODY_BYTES": ("MAX_BODY_BYTES", int),
     "CLAIMS_LOG_LEVEL": ("LOG_LEVEL", str),
+    "CLAIMS_ABSTAIN_BELOW": ("ABSTAIN_BELOW", float),
     "CLAIMS_MAX_JSON_DEPTH": ("MAX_JSON_DEPTH", int),
     "CLAIMS_LOG_FORMAT": ("LOG_FORMAT", str),
     "CLAIMS_LOG_REQUEST_TEXT": ("LOG_REQUEST_TEXT", boolean),
@@ -75,6 +78,9 @@ def load_settings(overrides: Mapping | None = None, environ: Mapping | None = No
     for name in ("MAX_SENTENCES", "MAX_SENTENCE_CHARS", "MAX_TEXT_CHARS", "MAX_BODY_BYTES", "MAX_JSON_DEPTH"):
         if not isinstance(settings[name], int) or settings[name] < 1:
             raise SettingsError(f"{name} must be a positive integer, got {settings[name]!r}")
+    abstain = settings["ABSTAIN_BELOW"]
+    if abstain is not None and (isinstance(abstain, bool) or not isinstance(abstain, (int, float)) or not 0 <= abstain <= 1):
+        raise SettingsError(f"ABSTAIN_BELOW must be a number from 0 to 1, got {abstain!r}")
     settings["LOG_LEVEL"] = str(settings["LOG_LEVEL"]).upper()
     settings["LOG_FORMAT"] = str(settings["LOG_FORMAT"]).lower()
     if settings["LOG_FORMAT"] not in ("json", "text"):

@@ -95,6 +95,16 @@ def _nesting_exceeds(value, limit: int) -> bool:
     return False
 
 
+def optional_probability(body: dict, field: str, default: float | None = None) -> float | None:
+    """A number in [0, 1], or null/absent for ``default``."""
+    value = body.get(field)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise InvalidField(field, f"must be a number from 0 to 1 or null, got {value!r}")
+    return float(value)
+
+
 def _json_type(value) -> str:
     if value is None:
         return "null"

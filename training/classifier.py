@@ -11,6 +11,7 @@ import numpy as np
 from .artifacts import ModelLoadError, read_model_dir
 from .evaluation import probabilities_in_label_order
 from .explain import LinearExplainer
+from .inference import compile_pipeline
 from .labels import LABEL_IDS
 
 __all__ = ["Prediction", "Classifier", "load_model"]
@@ -66,16 +67,23 @@ class Classifier:
         self.metadata = metadata
         self._classes = classes
         self._explainer: LinearExplainer | None = None
+        # The same numbers as the pipeline without its per-call overhead (about
+        # 100x faster for one sentence); None when the pipeline has steps it does
+        # not reproduce exactly, and then the pipeline itself is used.
+        self._compiled = compile_pipeline(pipeline)
 
     @property
     def version(self) -> str:
         return str(self.metadata.get("version", "unknown"))
 
     def _features(self, texts: Sequence[str]):
+        if self._compiled is not None:
+            return self._compiled.features(texts)
         return self.pipeline[:-1].transform(list(texts))
 
     def _probabilities(self, features) -> np.ndarray:
-        return probabilities_in_label_order(self._classes, self.pipeline.steps[-1][1].predict_proba(features))
+        final = self._compiled if self._compiled is not None else self.pipeline.steps[-1][1]
+        return probabilities_in_label_order(self._classes, final.predict_proba(features))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities, one row per text, columns in :data:`LABEL_IDS` order."""

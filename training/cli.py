@@ -1,7 +1,8 @@
 """Command line: ``python -m training {train,evaluate,predict,score,validate,export-feedback}``.
 
 Exit codes: 0 success, 2 bad input (data, arguments, model directory), 1 any
-other failure.
+other failure, 3 ``train --promote-if-better``: the new model scored worse than the
+current one on the held-out set and was not saved (the current model is untouched).
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from .artifacts import ModelLoadError
 from .classifier import load_model
 from .corpus import MAX_TEXT_CHARS, CorpusError, read_corpus
 from .pipeline import CANDIDATE_CONFIGS, DEFAULT_CONFIG
+from .promotion import HeldOutOverlap, check_unseen, decide_promotion, format_promotion, promote
 from .report import build_report, format_report, format_scores, write_report
 from .labels import LABEL_IDS
 from .trainer import train
 
-EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_NOT_PROMOTED = 0, 1, 2, 3
 
 
 class BadInput(Exception):
@@ -43,8 +45,30 @@ class _Progress:
             print(f"[{time.perf_counter() - self.started:6.1f}s] {message} ...", file=sys.stderr, flush=True)
 
 
+def _bulk():
+    """The bulk-scoring package, imported only by the commands that use Dask."""
+    try:
+        from . import bulk
+    except ImportError as exc:
+        raise BadInput(f"this command needs Dask and pyarrow ({exc}); install them: pip install -e '.[bulk]'") from None
+    return bulk
+
+
 def cmd_train(args) -> int:
     progress = _Progress(args.quiet)
+    if (args.holdout or args.force) and not args.promote_if_better:
+        raise BadInput("--holdout and --force only apply with --promote-if-better")
+    if args.promote_if_better and not args.holdout:
+        raise BadInput("--promote-if-better needs --holdout: labeled CSVs kept out of training")
+    # With the guard, nothing is written until the comparison says so.
+    out = None if args.promote_if_better else args.out
+    holdout = None
+    if args.promote_if_better:
+        holdout = read_corpus(args.holdout)
+        try:
+            check_unseen(holdout, read_corpus(args.data).texts)  # before spending time on training
+        except HeldOutOverlap as exc:
+            raise BadInput(str(exc)) from None
     config = next(c for c in CANDIDATE_CONFIGS if c.name == args.config)
     options = dict(
         evaluate=not args.no_eval, cv_folds=args.cv_folds, config=config, select=args.select, progress=progress
@@ -56,10 +80,18 @@ def cmd_train(args) -> int:
         # backend; n_jobs=1 keeps the pipeline's own nested joblib calls (and the
         # final fit) local instead of shipping small pieces of them over the network.
         with _bulk().dask_client(args.scheduler), joblib.parallel_config(backend="dask", n_jobs=1):
-            result = train(args.data, args.out, n_jobs=-1, **options)
+            result = train(args.data, out, n_jobs=-1, **options)
     else:
-        result = train(args.data, args.out, **options)
+        result = train(args.data, out, **options)
     meta = result.metadata
+    if args.promote_if_better:
+        decision = decide_promotion(result.classifier, args.out, holdout)
+        print(format_promotion(decision))
+        if not decision.promote and not args.force:
+            print(f"not promoted: {decision.reason}; {args.out} is unchanged (--force replaces it anyway)",
+                  file=sys.stderr)
+            return EXIT_NOT_PROMOTED
+        meta = promote(result.classifier, decision, args.out, forced=not decision.promote)
     print(f"model {meta['version']} ({meta['pipeline']['name']}) saved to {args.out}")
     print(f"rows per label: {meta['training_data']['rows_per_label']}")
     for name in ("holdout", "cross_validation"):
@@ -82,6 +114,19 @@ def cmd_evaluate(args) -> int:
             progress(f"wrote {path}")
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return EXIT_OK
+
+
+def _read_input(source: str | None) -> tuple[str, str]:
+    """The whole input as text, and its name for messages."""
+    if source is None:
+        return sys.stdin.read(), "<stdin>"
+    path = Path(source)
+    if not path.is_file():
+        raise BadInput(f"{source}: no such file")
+    try:
+        return path.read_bytes().decode("utf-8-sig"), source
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{source}: not UTF-8 (byte {exc.start})") from None
 
 
 def _read_texts(source: str | None) -> list[str]:
@@ -181,6 +226,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="choose the pipeline by cross-validated macro-F1 over the candidate grid")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run cross-validation on this Dask scheduler (tcp://HOST:8786)")
+    p.add_argument("--promote-if-better", action="store_true",
+                   help="replace --out only if the new model's macro-F1 on --holdout is not below the current "
+                        "model's; otherwise exit 3 and leave it")
+    p.add_argument("--holdout", nargs="+", metavar="PATH",
+                   help="labeled CSVs kept out of training, for --promote-if-better")
+    p.add_argument("--force", action="store_true",
+                   help="with --promote-if-better: compare and report, but replace the current model anyway")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_train)
 
@@ -212,7 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--partition-rows", type=int, metavar="N",
                    help="rows per partition: the unit of work and of resuming (default 20000)")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, metavar="N", help="local cluster worker processes (default: one per core)")
+    where.add_argument("--workers", type=int, metavar="N",
+                       help="local cluster worker processes (default: one per core)")
     where.add_argument("--scheduler", metavar="ADDRESS", help="use a running Dask scheduler (tcp://HOST:8786)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_score)

@@ -277,7 +277,15 @@ class CueFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X):
         """Cue matrix of shape (n_samples, n_features), sparse CSR, values in [0, 1]."""
         check_is_fitted(self, "feature_names_")
-        texts = self._texts(X, reset=False)
+        return sparse.csr_matrix(self.dense_features(self._texts(X, reset=False)))
+
+    def dense_features(self, texts: list[str]) -> np.ndarray:
+        """The cue matrix as a dense array, for a list of strings (no input checks).
+
+        :meth:`transform` is this plus checks and a sparse copy; the serving path
+        (:mod:`training.inference`) calls it directly, as those cost more than the
+        cues themselves for one sentence.
+        """
         counts = np.array([_scan(text) for text in texts], dtype=np.float64).reshape(len(texts), -1)
         features = np.minimum(counts, self.max_count) / self.max_count
         if self.combinations:
@@ -286,7 +294,7 @@ class CueFeatures(TransformerMixin, BaseEstimator):
                 [present[:, _COLUMN[a]] & present[:, _COLUMN[b]] for a, b in CUE_COMBINATIONS]
             ).astype(np.float64)
             features = np.hstack([features, pairs])
-        return sparse.csr_matrix(features)
+        return features
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "feature_names_")

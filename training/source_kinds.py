@@ -91,6 +91,7 @@ _ANONYMITY = re.compile(
     r"|not authori[sz]ed to (?:speak|comment|discuss)",
     re.IGNORECASE,
 )
+_NAMED_GROUP = re.compile(r"^[Tt]he\s+(?:[A-Z][\w'’-]*\s+)*[A-Z][\w'’-]*[a-z]s$")
 _TITLES = _words("mr mr. mrs mrs. ms ms. dr dr. prof prof. sir dame lord lady st st. jr jr. sr sr.")
 _FUNCTION_WORDS = _words(
     "the a an this that these those his her its their our my your of for to in on at by from with and",
@@ -169,6 +170,8 @@ def classify_source(span: str, context: str = "", at_sentence_start: bool = Fals
         return "official"
     if any(_is_acronym(t) or t in _OUTLETS for t in tokens):
         return "official"
+    if _NAMED_GROUP.match(span):
+        return "official"  # "the Tories", "The Lib Dems", "the Italians": a named party, team or side
     if _name_tokens(span, at_sentence_start):
         return "named_person"
     if words & _DIFFUSE or head & _DOCUMENTS:

@@ -6,7 +6,7 @@ from training import LABELS
 
 from ..model_holder import current_model
 from ..observability import note_classified
-from ..validation import json_body, sentence_list
+from ..validation import json_body, optional_bool, optional_probability, sentence_list
 
 bp = Blueprint("v1", __name__, url_prefix="/v1")
 
@@ -17,11 +17,12 @@ _PUBLIC_METADATA = ("version", "created", "labels", "versions", "training_data",
 @bp.post("/classify")
 def classify():
     settings = current_app.config["CLAIMS"]
-    sentences = sentence_list(
-        json_body(), "sentences", settings["MAX_SENTENCES"], settings["MAX_SENTENCE_CHARS"]
-    )
+    body = json_body()
+    sentences = sentence_list(body, "sentences", settings["MAX_SENTENCES"], settings["MAX_SENTENCE_CHARS"])
+    explain = optional_bool(body, "explain")
+    abstain_below = optional_probability(body, "abstain_below", settings["ABSTAIN_BELOW"])
     classifier = current_model()
-    predictions = classifier.predict(sentences)
+    predictions = classifier.predict(sentences, explain=explain, abstain_below=abstain_below)
     note_classified(classifier.version, sentences, predictions)
     results = [prediction.as_dict() for prediction in predictions]
     return jsonify({"model": {"version": classifier.version}, "results": results})

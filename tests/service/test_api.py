@@ -136,3 +136,28 @@ def test_unexpected_error_is_a_json_500_without_details(app, client, monkeypatch
     response = client.post("/v1/classify", json={"sentences": ["A."]})
     message = error_of(response, 500, "internal_error")
     assert "secret" not in response.get_data(as_text=True) and "Traceback" not in message
+
+
+def test_classify_explains_when_asked(client):
+    sentences = ["Unconfirmed reports suggest the governor has left the capital."]
+    plain = client.post("/v1/classify", json={"sentences": sentences}).get_json()["results"][0]
+    explained = client.post("/v1/classify", json={"sentences": sentences, "explain": True}).get_json()["results"][0]
+    assert "explanation" not in plain
+    assert explained["label"] == plain["label"] and explained["explanation"]
+    assert all(item["weight"] > 0 and item["feature"] for item in explained["explanation"])
+
+
+def test_classify_abstains_below_the_threshold(client, app):
+    sentences = ["Police said two men were arrested.", "It may rain tomorrow."]
+    results = client.post("/v1/classify", json={"sentences": sentences, "abstain_below": 1}).get_json()["results"]
+    assert all(r["label"] is None and r["scores"] for r in results)
+    app.config["CLAIMS"]["ABSTAIN_BELOW"] = 1.0  # the service default applies when the request says nothing
+    assert all(r["label"] is None for r in client.post("/v1/classify", json={"sentences": sentences}).get_json()["results"])
+    kept = client.post("/v1/classify", json={"sentences": sentences, "abstain_below": 0}).get_json()["results"]
+    assert all(r["label"] is not None for r in kept)
+
+
+@pytest.mark.parametrize("payload", [{"explain": "yes"}, {"abstain_below": 1.5}, {"abstain_below": "high"}])
+def test_classify_options_are_checked(client, payload):
+    message = error_of(client.post("/v1/classify", json={"sentences": ["A."], **payload}), 422, "invalid_field")
+    assert message.startswith(next(iter(payload)) + ":")

@@ -6,10 +6,12 @@ import json
 
 import pytest
 import schemathesis
+from flask import Flask
 from openapi_spec_validator import validate
 
 from service import create_app
 from service.auth import hash_key
+from service.config import DEFAULTS, load_settings
 from service.openapi import load_document
 from training import LABEL_IDS
 
@@ -38,8 +40,8 @@ def test_document_is_valid_openapi_3_1(served_document):
 def test_served_document_carries_the_configured_limits(served_document):
     schemas = served_document["components"]["schemas"]
     assert schemas["SentenceList"]["maxItems"] == 5 and schemas["Sentence"]["maxLength"] == 200
-    defaults = load_document({"MAX_SENTENCES": 500, "MAX_SENTENCE_CHARS": 2000})["components"]["schemas"]
-    assert defaults["SentenceList"]["maxItems"] == 500
+    defaults = load_document(load_settings(environ={}))["components"]["schemas"]
+    assert defaults["SentenceList"]["maxItems"] == DEFAULTS["MAX_SENTENCES"]
 
 
 def test_label_ids_match_the_training_package(served_document):
@@ -113,7 +115,7 @@ def assert_conforms(document, method, path, response, status):
     assert response.headers.get("X-Request-ID")
     operation = schemathesis.openapi.from_dict(document)[path][method.upper()]
     operation.validate_response(response)  # raises, naming the mismatch, when the body breaks the schema
-    if status >= 400:
+    if status >= 400 and path != "/readyz":  # readiness answers 503 with its own status body
         assert response.get_json()["error"]["request_id"] == response.headers["X-Request-ID"]
 
 
@@ -141,13 +143,11 @@ def test_not_ready_and_internal_errors_conform(tmp_path, served_document, secure
     assert_conforms(served_document, "post", "/v1/classify", response, 500)
 
 
-def test_a_response_that_breaks_the_document_is_caught(served_document, secured_app):
+def test_a_response_that_breaks_the_document_is_caught(served_document):
     # The check above must be able to fail: a 200 body missing "results" is rejected.
-    from flask import Response
-
+    broken_app = Flask("broken")
+    broken_app.add_url_rule("/v1/classify", methods=["POST"], view_func=lambda: {"model": {"version": "v"}})
+    broken = broken_app.test_client().post("/v1/classify", json={"sentences": ["A."]})
     operation = schemathesis.openapi.from_dict(served_document)["/v1/classify"]["POST"]
-    with secured_app.test_request_context():
-        broken = Response(json.dumps({"model": {"version": "v"}}), status=200, mimetype="application/json")
-        broken.headers["X-Request-ID"] = "r"
-        with pytest.raises(Exception, match="results"):
-            operation.validate_response(broken)
+    with pytest.raises(Exception, match="results"):
+        operation.validate_response(broken)

@@ -23,11 +23,13 @@ from tests.service.test_reload import install, second_model_dir  # noqa: F401  (
 RELOAD_TIMEOUT_SECONDS = 60
 
 
-@pytest.fixture()
-def server(tmp_path, trained_model_dir):
-    live = tmp_path / "models" / "default"
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, trained_model_dir):
+    """One server for the module (booting workers is slow); each test installs its own model version."""
+    scratch = tmp_path_factory.mktemp("reload-gunicorn")
+    live = scratch / "models" / "default"
     shutil.copytree(trained_model_dir, live)
-    with run_gunicorn(live, tmp_path / "server", env={"CLAIMS_LOG_FORMAT": "text"}, workers=2) as running:
+    with run_gunicorn(live, scratch / "server", env={"CLAIMS_LOG_FORMAT": "text"}, workers=2) as running:
         running.live_dir = live
         yield running
 
@@ -54,9 +56,9 @@ def wait_for_log(server, pattern: str, count: int) -> list[str]:
 
 
 def test_sighup_to_the_master_reloads_every_worker_and_rejects_a_bad_model(server, second_model_dir):
-    old = versions_served(server).pop()
+    [old] = versions_served(server)
     workers_before = server.worker_pids()
-    new = install(second_model_dir, server.live_dir)
+    new = install(second_model_dir, server.live_dir, version="v-master-sighup")
 
     server.process.send_signal(signal.SIGHUP)
 
@@ -74,7 +76,7 @@ def test_sighup_to_the_master_reloads_every_worker_and_rejects_a_bad_model(serve
 
 
 def test_admin_reload_reaches_the_other_worker(server, second_model_dir):
-    new = install(second_model_dir, server.live_dir)
+    new = install(second_model_dir, server.live_dir, version="v-admin")
 
     response = requests.post(server.base_url + "/v1/admin/reload", timeout=30)
 
@@ -86,7 +88,7 @@ def test_admin_reload_reaches_the_other_worker(server, second_model_dir):
 
 
 def test_sighup_to_one_worker_reloads_only_that_worker(server, second_model_dir):
-    new = install(second_model_dir, server.live_dir)
+    new = install(second_model_dir, server.live_dir, version="v-one-worker")
     workers = server.worker_pids()
 
     os.kill(min(workers), signal.SIGHUP)

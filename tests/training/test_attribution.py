@@ -68,6 +68,15 @@ def source_of(sentence):
          "official"),
         ("Meanwhile, police said the road was closed.", "police", "official"),
         ("Shares fell and analysts said the outlook was poor.", "analysts", "diffuse"),
+        ("He nodded, in what Palestinian officials said was a compromise.", "Palestinian officials", "official"),
+        ("The Economic Commission for Latin America and the Caribbean said the region grew.",
+         "The Economic Commission for Latin America and the Caribbean", "official"),
+        ("Howard Archer, economist at Global Insight said rates would stay.",
+         "Howard Archer, economist at Global Insight", "named_person"),
+        ("Despite losing on Sunday, the Italians said they had improved.", "the Italians", "official"),
+        ("Bank of England governor Mervyn King has recently warned against haste.",
+         "Bank of England governor Mervyn King", "official"),
+        ("The team won easily, say the Bucharest side.", "the Bucharest side", "official"),
         # anonymous sources
         ("A senior official who asked not to be named said the talks had collapsed.",
          "A senior official who asked not to be named", "anonymous"),
@@ -100,6 +109,11 @@ def test_source_span_and_kind(sentence, span, kind):
         "She was told to leave.",  # passive: the subject heard, did not say
         "The unrest could push fuel prices higher across the region.",
         '"Police said nothing about it."',  # the frame is inside the quotation; its speaker is not named
+        "The estimated total costs of the trial are high.",  # "estimated" describes; nobody estimates
+        "Harry Potter was the largest pre-ordered book.",
+        "Prutton will be joined by Harry Redknapp, who believes the hearing will be fair.",  # side clause
+        "David Klein, who often argued with the ministry, steps down on Monday.",
+        "Interest rates rose as house prices and consumer data sparked inflation fears.",
     ],
 )
 def test_sentences_in_the_writers_own_voice_have_no_source(sentence):

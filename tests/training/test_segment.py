@@ -91,3 +91,23 @@ def test_unicode_offsets_are_code_points():
     for s in split_sentences(text):
         assert text[s.start : s.end] == s.text
     assert texts(text)[-1] == "Done."
+
+
+def test_random_texts_keep_every_character_and_valid_source_offsets():
+    import random
+
+    from training.attribution import attribute_sentences
+
+    pieces = list('ab XY.,;:!?"“”’()-—\n\t09') + ["said ", "according to ", " he ", "Mr. ", ", said ", "U.S. ",
+                                                    "\n\n", "reportedly ", " who "]
+    generator = random.Random(7)
+    for _ in range(300):
+        text = "".join(generator.choice(pieces) for _ in range(generator.randint(0, 80)))
+        sentences = split_sentences(text)
+        covered = {i for s in sentences for i in range(s.start, s.end)}
+        assert all(i in covered for i, ch in enumerate(text) if not ch.isspace()), text
+        for s in sentences:
+            assert text[s.start : s.end] == s.text == s.text.strip() != ""
+        for source in attribute_sentences(text, sentences):
+            if source is not None:
+                assert text[source.start : source.end] == source.text, text

@@ -45,8 +45,9 @@ def dask_client(scheduler: str | None = None, workers: int | None = None, connec
     n_workers = workers if workers is not None else (os.cpu_count() or 1)
     if n_workers < 1:
         raise ClusterError(f"--workers must be at least 1, got {n_workers}")
+    # Dashboard on a free port: two jobs on one machine must not contend for 8787.
     cluster = LocalCluster(
-        n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
+        n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0",
         silence_logs=logging.ERROR,
     )
     try:

@@ -155,7 +155,7 @@ def _run(connection, pending, job: ScoreJob, finished: dict, total: int, fingerp
     # jobs sharing a scheduler never mistake each other's tasks for their own.
     keys = [f"score-{fingerprint[:8]}-{p.pid}" for p in pending]
     futures = connection.map(score_partition, pending, job=job, key=keys)
-    partition_of = {future.key: partition for future, partition in zip(futures, pending)}
+    partition_of = {future.key: partition for future, partition in zip(futures, pending, strict=True)}
     failures = []
     with tqdm(total=total, initial=total - len(pending), unit="partition", desc="scoring", file=sys.stderr,
               disable=not progress) as bar:

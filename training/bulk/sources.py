@@ -13,7 +13,6 @@ import csv
 import glob
 import hashlib
 import json
-import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -135,9 +134,8 @@ def discover_inputs(inputs: Iterable[str]) -> list[InputFile]:
             absolute = str(candidate.resolve())
             if absolute not in found:
                 stat = candidate.stat()
-                found[absolute] = InputFile(
-                    absolute, str(candidate), FORMATS_BY_SUFFIX[candidate.suffix.lower()], stat.st_size, stat.st_mtime_ns
-                )
+                found[absolute] = InputFile(absolute, str(candidate), FORMATS_BY_SUFFIX[candidate.suffix.lower()],
+                                            stat.st_size, stat.st_mtime_ns)
     return list(found.values())
 
 
@@ -201,9 +199,7 @@ def _match_column(columns: list[str], wanted: str) -> int | None:
     return folded.index(wanted.strip().lower()) if wanted.strip().lower() in folded else None
 
 
-def _ranges(
-    source: InputFile, boundaries: list[tuple[int, int]], rows_per_partition: int, **fields
-) -> list[Partition]:
+def _ranges(source: InputFile, boundaries: list[tuple[int, int]], **fields) -> list[Partition]:
     """Partitions from ``(row count, byte offset)`` marks taken every so many rows."""
     partitions = []
     for (rows_before, start), (rows_after, stop) in zip(boundaries, boundaries[1:]):
@@ -248,8 +244,7 @@ def _plan_csv(source: InputFile, text_column: str, id_column: str, rows_per_part
                 boundaries.append((rows, consumed[0]))
         if boundaries[-1][0] != rows:
             boundaries.append((rows, consumed[0]))
-    return _ranges(source, boundaries, rows_per_partition, text_field=text_index,
-                   id_field=_match_column(header, id_column))
+    return _ranges(source, boundaries, text_field=text_index, id_field=_match_column(header, id_column))
 
 
 def _plan_jsonl(source: InputFile, text_column: str, id_column: str, rows_per_partition: int) -> list[Partition]:
@@ -265,7 +260,7 @@ def _plan_jsonl(source: InputFile, text_column: str, id_column: str, rows_per_pa
                 boundaries.append((rows, offset))
     if boundaries[-1][0] != rows:
         boundaries.append((rows, offset))
-    return _ranges(source, boundaries, rows_per_partition, text_field=text_column, id_field=id_column)
+    return _ranges(source, boundaries, text_field=text_column, id_field=id_column)
 
 
 def _plan_parquet(source: InputFile, text_column: str, id_column: str, rows_per_partition: int) -> list[Partition]:

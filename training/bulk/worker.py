@@ -121,7 +121,7 @@ def score_partition(partition: Partition, job: ScoreJob) -> dict:
                 raise Reject(*raw.problem)
             texts.append(checked_text(raw.text, job.max_chars))
         except Reject as reject:
-            for column, value in zip(rejects, (name, raw.row, reject.reason, reject.detail)):
+            for column, value in zip(rejects, (name, raw.row, reject.reason, reject.detail), strict=True):
                 rejects[column].append(value)
             continue
         ids.append(id_text(raw.id, raw.row))

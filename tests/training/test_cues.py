@@ -1,0 +1,77 @@
+"""Cue features: the scikit-learn transformer contract and each cue family."""
+
+import numpy as np
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from training.cues import CueFeatures, cue_matches
+
+
+@parametrize_with_checks([CueFeatures(), CueFeatures(max_count=1, combinations=False)])
+def test_sklearn_transformer_contract(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize(
+    "text, family, expected",
+    [
+        ("The spokesman said the talks had ended.", "neutral_reporting_verb", ["said"]),
+        ("The minister insisted the figures were right.", "assertive_reporting_verb", ["insisted"]),
+        ("The club denied the reports.", "denial_verb", ["denied"]),
+        ("According to the ministry, 40 died.", "according_to", ["According to"]),
+        ("Police and the interior ministry were informed.", "official_actor", ["Police", "ministry"]),
+        ("Sources said the deal was close.", "anonymous_source", ["Sources"]),
+        ("He spoke on condition of anonymity.", "anonymous_source", ["condition of anonymity"]),
+        ("Posts on social media claim the dam broke.", "diffuse_source", ["Posts", "social media"]),
+        ("The singer is said to be ill.", "unverified_flag", ["is said to"]),
+        ("The striker has reportedly left.", "unverified_flag", ["reportedly"]),
+        ("Prices might rise.", "hedge_modal", ["might"]),
+        ("Rates are expected to rise.", "forecast", ["are expected to"]),
+        ("Economists believe it will pass.", "belief", ["believe"]),
+        ("Hospital records show 41 were hurt.", "evidence_record", ["records show", "records"]),
+    ],
+)
+def test_each_family_finds_its_cue(text, family, expected):
+    found = cue_matches(text)[family]
+    assert all(cue in found for cue in expected), found
+
+
+@pytest.mark.parametrize(
+    "text, family",
+    [
+        ("Mr Adeyemi said the road was closed.", "frame_subject_said"),
+        ("The road was closed, said the mayor.", "frame_said_subject"),
+        ("BREAKING: bridge shut #storm http://t.co/Ab12", "post_marker"),
+        ("It rose 3.5% to 1,200 units.", "number"),
+        ('"We are ready," she said.', "quotation"),
+        ("Will the truce hold?", "question"),
+    ],
+)
+def test_shape_families(text, family):
+    assert family in cue_matches(text)
+
+
+def test_plain_narration_has_no_source_cues():
+    found = cue_matches("The river burst its banks on Sunday, flooding homes in the lower town.")
+    assert not {"unverified_flag", "anonymous_source", "hedge_modal", "official_actor"} & set(found)
+
+
+def test_phrase_must_be_contiguous():
+    assert "unverified_flag" not in cue_matches("It is, he said, to be finished.")
+
+
+def test_transform_values_and_combinations():
+    features = CueFeatures().fit(["x"])
+    names = list(features.get_feature_names_out())
+    matrix = features.transform(["The minister said prices may rise, may fall, may stall, may soar."]).toarray()[0]
+    assert matrix[names.index("cue:hedge_modal")] == 1.0  # four hedges, clipped at max_count=3
+    assert matrix[names.index("cue:official_actor+hedge_modal")] == 1.0
+    assert matrix[names.index("cue:question")] == 0.0
+    assert np.all((matrix >= 0) & (matrix <= 1))
+
+
+def test_rejects_non_text():
+    with pytest.raises(ValueError, match="strings"):
+        CueFeatures().fit([1, 2, 3])
+    with pytest.raises(ValueError, match="single string"):
+        CueFeatures().fit("one sentence")
