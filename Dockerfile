@@ -28,7 +28,7 @@ COPY service ./service
 # gunicorn reads its configuration from a file path: the installed one gets a fixed path.
 RUN /opt/venv/bin/pip install --no-deps . \
  && /opt/venv/bin/python -m compileall -q /opt/venv/lib \
- && ln -s "$(/opt/venv/bin/python -c 'import importlib.util as u; print(u.find_spec("service").submodule_search_locations[0])')/gunicorn_conf.py" \
+ && ln -s "$(/opt/venv/bin/python -I -c 'import importlib.util as u; print(u.find_spec("service").submodule_search_locations[0])')/gunicorn_conf.py" \
         /opt/venv/gunicorn_conf.py
 COPY data ./data
 # The default model, trained once here (--no-eval: the scores are in the model card).

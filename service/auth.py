@@ -11,6 +11,11 @@ otherwise ``/v1/admin/*`` needs ``admin``, the rest of ``/v1/*`` needs
 ``classify``, and everything else (health, metrics, the OpenAPI document) is
 public. A new ``/v1`` blueprint is therefore protected without doing anything.
 When no keys are configured, nothing is enforced and start-up logs a warning.
+
+A view marked with :func:`accepts_key_parameter` also takes the key as a
+``?key=<key>`` query parameter, the way Perspective API clients send it; the
+``Authorization`` header wins when both are sent. Only those views: a key in a
+URL ends up in proxy logs and browser history, so it is not offered elsewhere.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from flask import Flask, current_app, request
 from .config import SettingsError
 from .errors import Forbidden, Unauthorized
 
-__all__ = ["ROLES", "ApiKeyStore", "require_role", "init_app", "hash_key"]
+__all__ = ["ROLES", "ApiKeyStore", "require_role", "accepts_key_parameter", "init_app", "hash_key"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +43,8 @@ EXTENSION_KEY = "claims_auth"
 PUBLIC = None  # require_role(PUBLIC) opens a /v1 endpoint to everyone
 
 _ROLE_ATTRIBUTE = "_claims_required_role"
+_KEY_PARAMETER_ATTRIBUTE = "_claims_accepts_key_parameter"
+KEY_PARAMETER = "key"
 _HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 _BEARER = re.compile(r"Bearer +(\S+) *", re.IGNORECASE)
 
@@ -93,6 +100,12 @@ def require_role(role: str | None) -> Callable:
     return mark
 
 
+def accepts_key_parameter(view: Callable) -> Callable:
+    """Decorate a view to accept the API key as ``?key=<key>`` as well as in the header."""
+    setattr(view, _KEY_PARAMETER_ATTRIBUTE, True)
+    return view
+
+
 def init_app(app: Flask, settings: dict) -> ApiKeyStore:
     """Load the keys and check every request before its view runs."""
     store = ApiKeyStore.from_settings(settings)
@@ -128,16 +141,29 @@ def _authorize() -> None:
     if role is None:
         return
     header = request.headers.get("Authorization")
-    if not header:
+    if header:
+        match = _BEARER.fullmatch(header)
+        if match is None:
+            raise Unauthorized("the Authorization header must be 'Bearer <key>'")
+        key = match.group(1)
+    elif not _accepts_key_parameter():
         raise Unauthorized("this endpoint needs an API key: send 'Authorization: Bearer <key>'")
-    match = _BEARER.fullmatch(header)
-    if match is None:
-        raise Unauthorized("the Authorization header must be 'Bearer <key>'")
-    roles = store.roles_for(match.group(1))
+    elif request.args.get(KEY_PARAMETER):
+        key = request.args[KEY_PARAMETER]
+    else:
+        raise Unauthorized(
+            f"this endpoint needs an API key: send 'Authorization: Bearer <key>' or '?{KEY_PARAMETER}=<key>'"
+        )
+    roles = store.roles_for(key)
     if roles is None:
         raise Unauthorized("the API key is not recognised")
     if role not in roles:
         raise Forbidden(f"this API key lacks the '{role}' role this endpoint needs")
+
+
+def _accepts_key_parameter() -> bool:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return bool(getattr(view, _KEY_PARAMETER_ATTRIBUTE, False))
 
 
 def _parse_plain_keys(value: str) -> Iterable[tuple[bytes, frozenset[str]]]:

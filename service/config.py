@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -29,6 +30,8 @@ DEFAULTS: dict = {
     "API_KEYS_FILE": "",
     # Moderators' feedback (training/feedback): sqlite:///PATH, postgresql://... or csv:///DIR.
     "FEEDBACK_URL": f"sqlite:///{PROJECT_ROOT / 'feedback' / 'feedback.sqlite3'}",
+    # The model's name in Open Inference Protocol URLs (/v2/models/<name>/infer).
+    "OIP_MODEL_NAME": "claims",
 }
 
 
@@ -57,6 +60,7 @@ ENV_SETTINGS = {
     "CLAIMS_API_KEYS": ("API_KEYS", str),
     "CLAIMS_API_KEYS_FILE": ("API_KEYS_FILE", str),
     "CLAIMS_FEEDBACK_URL": ("FEEDBACK_URL", str),
+    "CLAIMS_OIP_MODEL_NAME": ("OIP_MODEL_NAME", str),
 }
 
 
@@ -85,4 +89,7 @@ def load_settings(overrides: Mapping | None = None, environ: Mapping | None = No
     settings["LOG_FORMAT"] = str(settings["LOG_FORMAT"]).lower()
     if settings["LOG_FORMAT"] not in ("json", "text"):
         raise SettingsError(f"LOG_FORMAT must be 'json' or 'text', got {settings['LOG_FORMAT']!r}")
+    # One URL path segment: a slash or a space would make the model unreachable.
+    if not isinstance(settings["OIP_MODEL_NAME"], str) or not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", settings["OIP_MODEL_NAME"]):
+        raise SettingsError(f"OIP_MODEL_NAME must be 1-64 of A-Z a-z 0-9 . _ -, got {settings['OIP_MODEL_NAME']!r}")
     return settings

@@ -3,13 +3,21 @@
 Views raise a :class:`ServiceError`; Werkzeug's HTTP errors (404, 405, 413) and any
 unexpected exception are turned into the same shape, so no traceback, file path
 or HTML page ever reaches a client.
+
+Routes that speak another API's dialect (Perspective under ``/v1alpha1``, the
+Open Inference Protocol under ``/v2``) register an :data:`ErrorRenderer` for
+their path prefix with :func:`register_error_dialect`: the same status, code,
+message and headers, in that dialect's body. By path, not by blueprint, so a
+404 or 405 under the prefix (which matches no view) is shaped alike.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from flask import Flask, g, jsonify
+from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 __all__ = [
@@ -24,6 +32,9 @@ __all__ = [
     "Forbidden",
     "IdempotencyKeyReused",
     "FeedbackStoreUnavailable",
+    "ErrorReply",
+    "ErrorRenderer",
+    "register_error_dialect",
     "register_error_handlers",
 ]
 
@@ -116,12 +127,46 @@ def error_response(status: int, code: str, message: str):
     return jsonify(body), status
 
 
+@dataclass(frozen=True)
+class ErrorReply:
+    """What the client is told about an error, before a dialect gives it a body."""
+
+    status: int
+    code: str
+    message: str
+    exception: Exception
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+#: Turns an :class:`ErrorReply` into the response (body, status and ``reply.headers``).
+ErrorRenderer = Callable[[ErrorReply], Response]
+_DIALECTS_KEY = "claims_error_dialects"
+
+
+def register_error_dialect(app: Flask, path_prefix: str, render: ErrorRenderer) -> None:
+    """Render errors on ``path_prefix`` (itself, or anything below it) with ``render``."""
+    app.extensions.setdefault(_DIALECTS_KEY, {})[path_prefix.rstrip("/")] = render
+
+
+def _native_response(reply: ErrorReply) -> Response:
+    response, _ = error_response(reply.status, reply.code, reply.message)
+    response.status_code = reply.status
+    response.headers.update(reply.headers)
+    return response
+
+
+def _render(reply: ErrorReply) -> Response:
+    path = request.path
+    for prefix, render in current_app.extensions.get(_DIALECTS_KEY, {}).items():
+        if path == prefix or path.startswith(prefix + "/"):
+            return render(reply)
+    return _native_response(reply)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
-        response, status = error_response(exc.status, exc.code, exc.message)
-        response.headers.update(exc.headers)
-        return response, status
+        return _render(ErrorReply(exc.status, exc.code, exc.message, exc, dict(exc.headers)))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
@@ -135,12 +180,11 @@ def register_error_handlers(app: Flask) -> None:
             message = "no such endpoint; GET /openapi.json lists them all"
         else:
             message = exc.description or exc.name
-        response, status = error_response(status, code, message)
-        if status == 405 and exc.valid_methods:
-            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
-        return response, status
+        headers = {"Allow": ", ".join(sorted(exc.valid_methods))} if status == 405 and exc.valid_methods else {}
+        return _render(ErrorReply(status, code, message, exc, headers))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error")
-        return error_response(500, "internal_error", "internal error; the request id identifies it in the logs")
+        message = "internal error; the request id identifies it in the logs"
+        return _render(ErrorReply(500, "internal_error", message, exc))

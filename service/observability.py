@@ -36,15 +36,18 @@ def init_app(app: Flask) -> None:
     app.after_request(_finish_request)
 
 
-def note_classified(model_version: str, sentences: Sequence[str], predictions: Sequence) -> None:
+def note_classified(model_version: str, sentences: Sequence[str], predictions: Sequence,
+                    may_log_text: bool = True) -> None:
     """Record what a view classified: for the access log and the per-label counter.
 
     Views that classify call this once per request, with the predictions as
     returned by ``Classifier.predict`` (anything with a ``label`` attribute).
+    ``may_log_text=False`` keeps the text out of the log even when
+    ``LOG_REQUEST_TEXT`` is on (a client that asked for it not to be stored).
     """
     g.model_version = model_version
     g.sentence_count = len(sentences)
-    if current_app.config["CLAIMS"]["LOG_REQUEST_TEXT"]:
+    if may_log_text and current_app.config["CLAIMS"]["LOG_REQUEST_TEXT"]:
         g.logged_sentences = list(sentences)
     metrics.observe_labels([prediction.label for prediction in predictions], model_version)
 

@@ -269,16 +269,25 @@ def test_train_select_sends_cross_validation_to_the_cluster(cluster, tmp_path, c
     assert any("fit_and_predict" in name for name in cluster.client.run_on_scheduler(task_names))
 
 
-def test_cli_scores_on_a_local_cluster_and_reports_bad_options(tmp_path, trained_model_dir):
+def test_cli_scores_on_a_local_cluster_resumes_and_reports_bad_options(tmp_path, trained_model_dir):
     expected = write_inputs(tmp_path / "in", sentences(300, seed=4))
+    # The output inside the input folder: a re-run must not read its own results.
     command = [sys.executable, "-m", "training", "score", "--model", str(trained_model_dir), "--input",
-               str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--workers", "1", "--partition-rows", "100"]
+               str(tmp_path / "in"), "--output", str(tmp_path / "in" / "out"), "--workers", "1",
+               "--partition-rows", "100"]
+    total = len(expected["good"]) + len(expected["bad"])
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert f"scored {len(expected['good'])} of {len(expected['good']) + len(expected['bad'])} rows" in done.stdout
+    assert f"scored {len(expected['good'])} of {total} rows" in done.stdout
     assert "partition" in done.stderr  # the progress bar
-    assert set(read_scored(tmp_path / "out")) == set(expected["good"])
+    assert set(read_scored(tmp_path / "in" / "out")) == set(expected["good"])
 
-    other = subprocess.run([*command[:-4], "--text-column", "body", "--workers", "1"], capture_output=True,
-                           text=True, cwd=ROOT, timeout=120)
+    again = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert f"scored {len(expected['good'])} of {total} rows" in again.stdout
+    manifest = json.loads((tmp_path / "in" / "out" / "manifest.json").read_text())
+    assert manifest["partitions_scored_now"] == 0 and manifest["partitions_already_done"] == manifest["partitions"]
+
+    other = subprocess.run([*command[:-4], "--text-column", "body"], capture_output=True, text=True, cwd=ROOT,
+                           timeout=120)
     assert other.returncode == 2 and "'body' column" in other.stderr

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq  # noqa: E402
 from tests.conftest import write_csv  # noqa: E402
 from training import load_model  # noqa: E402
 from training.bulk.outputs import prepare_output_dir, rejects_path, scored_path  # noqa: E402
-from training.bulk.readers import Reject, checked_text, read_rows  # noqa: E402
+from training.bulk.readers import Reject, SourceChanged, checked_text, read_rows  # noqa: E402
 from training.bulk.sources import BulkInputError, discover_inputs, plan_partitions  # noqa: E402
 from training.bulk.worker import ScoreJob, score_partition  # noqa: E402
 
@@ -135,6 +135,14 @@ def test_partition_outputs_are_replaced_atomically_and_rejects_come_first(tmp_pa
     assert footer == stats
 
 
+def test_a_file_cut_short_after_planning_fails_its_partition(tmp_path):
+    path = write_csv(tmp_path / "in.csv", TRICKY_CSV)
+    partitions = plan(path, 100)
+    path.write_bytes(path.read_bytes()[: len(TRICKY_CSV) // 2])
+    with pytest.raises(SourceChanged, match="expected 7 rows"):
+        all_rows(partitions)
+
+
 def test_rows_without_ids_get_their_row_number(tmp_path, trained_model_dir):
     path = write_csv(tmp_path / "in.csv", "text\nShares rose 4%.\n\nIt may rain.\n")
     job = job_for(trained_model_dir, tmp_path / "out")
@@ -182,7 +190,7 @@ def test_bad_inputs_are_reported_before_anything_runs(tmp_path):
 
 
 def test_folders_and_globs_expand_to_sorted_unique_files(tmp_path):
-    for name in ("b.csv", "a.jsonl", "sub/c.parquet", ".hidden.csv", "notes.txt"):
+    for name in ("b.csv", "a.jsonl", "sub/c.parquet", ".hidden.csv", "_job.json", "notes.txt"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("text\nx\n")
     found = discover_inputs([str(tmp_path), str(tmp_path / "*.csv")])

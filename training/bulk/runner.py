@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -96,7 +97,8 @@ def score(
                    classifier.version, max_chars)
     del classifier
 
-    sources = discover_inputs(inputs)
+    # An input folder may hold the output folder (a re-run would read its own results).
+    sources = [s for s in discover_inputs(inputs) if not Path(s.path).is_relative_to(job.output_dir)]
     partitions = [p for s in sources for p in plan_partitions(s, text_column, id_column, partition_rows)]
     options = {"text_column": text_column, "id_column": id_column, "max_chars": max_chars,
                "partition_rows": partition_rows}
@@ -138,7 +140,7 @@ def score(
         "partitions": len(partitions),
         "partitions_scored_now": len(pending),
         "partitions_already_done": len(partitions) - len(pending),
-        "cluster": scheduler or (None if client is not None else f"local, {workers or 'one per core'} workers"),
+        "cluster": _cluster_description(scheduler, workers, client),
         "started": started_at.isoformat(timespec="seconds"),
         "duration_seconds": round(time.perf_counter() - started, 3),
     }
@@ -153,6 +155,8 @@ def _run(connection, pending, job: ScoreJob, finished: dict, total: int, fingerp
 
     # Keys name the job and the partition: readable on the dashboard, and two
     # jobs sharing a scheduler never mistake each other's tasks for their own.
+    if progress and not connection.scheduler_info().get("workers"):
+        print(f"waiting for Dask workers to join {connection.scheduler.address} ...", file=sys.stderr)
     keys = [f"score-{fingerprint[:8]}-{p.pid}" for p in pending]
     futures = connection.map(score_partition, pending, job=job, key=keys)
     partition_of = {future.key: partition for future, partition in zip(futures, pending, strict=True)}
@@ -161,12 +165,19 @@ def _run(connection, pending, job: ScoreJob, finished: dict, total: int, fingerp
               disable=not progress) as bar:
         for future in as_completed(futures):
             partition = partition_of[future.key]
-            if future.status == "error":
-                error = future.exception()
+            try:
+                finished[partition.pid] = future.result()
+            except Exception as error:  # the task's own exception, or the cluster's (cancelled, killed worker)
                 failures.append(f"{partition.source.name} rows {partition.first_row}-"
                                 f"{partition.first_row + partition.n_rows - 1}: {type(error).__name__}: {error}")
-            else:
-                finished[partition.pid] = future.result()
             future.release()
             bar.update(1)
     return failures
+
+
+def _cluster_description(scheduler: str | None, workers: int | None, client) -> str:
+    if client is not None:
+        return str(client.scheduler.address)
+    if scheduler:
+        return scheduler
+    return f"local: {workers if workers is not None else os.cpu_count()} worker processes"

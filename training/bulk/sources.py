@@ -140,7 +140,8 @@ def discover_inputs(inputs: Iterable[str]) -> list[InputFile]:
 
 
 def _is_data_file(path: Path) -> bool:
-    return path.is_file() and path.suffix.lower() in FORMATS_BY_SUFFIX and not path.name.startswith(".")
+    # Hidden and underscore names are skipped, as Spark and Arrow do (_SUCCESS, _metadata, _job.json).
+    return path.is_file() and path.suffix.lower() in FORMATS_BY_SUFFIX and not path.name.startswith((".", "_"))
 
 
 def _known_suffixes() -> str:

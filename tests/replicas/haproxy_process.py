@@ -1,0 +1,122 @@
+"""Run HAProxy for a test with the shipped ``deploy/haproxy.cfg``, on free loopback ports.
+
+The configuration is the one ``docker-compose.scale.yml`` mounts; only its
+environment differs: the two replicas' addresses, the bind addresses and a short
+health-check interval. So the test exercises the retry and health-check rules that
+users deploy, not a copy of them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from tests.service.gunicorn_server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+HAPROXY_CFG = ROOT / "deploy" / "haproxy.cfg"
+START_TIMEOUT_SECONDS = 20
+
+
+class HaproxyUnavailable(RuntimeError):
+    """No haproxy binary here; the message says how to get one."""
+
+
+def find_haproxy() -> str:
+    path = shutil.which("haproxy") or next(
+        (str(p) for p in (Path("/usr/sbin/haproxy"), Path("/usr/local/sbin/haproxy")) if p.exists()), None
+    )
+    if path is None:
+        raise HaproxyUnavailable("no haproxy binary on PATH or in /usr/sbin; install Debian's 'haproxy' package "
+                                 "(bash .ci/install-system-deps.sh does)")
+    return path
+
+
+@dataclass
+class Haproxy:
+    base_url: str
+    stats_url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def stats(self) -> dict[str, dict[str, str]]:
+        """The stats page's CSV rows of the ``replicas`` backend, by server name (and ``BACKEND``)."""
+        response = requests.get(self.stats_url + ";csv", timeout=5)
+        response.raise_for_status()
+        rows = csv.DictReader(io.StringIO(response.text.removeprefix("# ")))
+        return {row["svname"]: row for row in rows if row["pxname"] == "replicas"}
+
+    def server_stats(self) -> dict[str, dict[str, str]]:
+        """Only the servers' rows."""
+        return {name: row for name, row in self.stats().items() if name != "BACKEND"}
+
+    def wait_for_status(self, server: str, prefix: str, timeout: float = 15) -> dict[str, str]:
+        """Wait until ``server``'s health status starts with ``prefix`` ("UP", "DOWN"); its stats row."""
+        deadline = time.monotonic() + timeout
+        while True:
+            row = self.server_stats()[server]
+            if row["status"].startswith(prefix):
+                return row
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{server} is {row['status']} after {timeout} s, expected {prefix}; "
+                                     f"last check: {row['check_status']} {row['last_chk']}\n{self.log()}")
+            time.sleep(0.1)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+
+@contextmanager
+def run_haproxy(replicas: list[str], scratch: Path, check_interval: str = "200ms"):
+    """Start ``haproxy -db`` in front of two ``host:port`` replicas; stop it afterwards."""
+    binary = find_haproxy()
+    port, stats_port = free_port(), free_port()
+    environment = {
+        "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+        "CLAIMS_LB_BIND": f"127.0.0.1:{port}",
+        "CLAIMS_LB_STATS_BIND": f"127.0.0.1:{stats_port}",
+        "CLAIMS_LB_CHECK_INTERVAL": check_interval,
+        "CLAIMS_REPLICA_1": replicas[0],
+        "CLAIMS_REPLICA_2": replicas[1],
+    }
+    scratch.mkdir(parents=True, exist_ok=True)
+    log_path = scratch / "haproxy.log"
+    with log_path.open("wb") as log_file:
+        # -db: stay in the foreground (no daemon), so the test owns the process.
+        process = subprocess.Popen([binary, "-db", "-f", str(HAPROXY_CFG)], env=environment, stdout=log_file,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    proxy = Haproxy(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{stats_port}/stats", process, log_path)
+    try:
+        _wait_until_both_up(proxy)
+        yield proxy
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_both_up(proxy: Haproxy) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if proxy.process.poll() is not None:
+            raise RuntimeError(f"haproxy exited with {proxy.process.returncode}:\n{proxy.log()}")
+        try:
+            servers = proxy.server_stats()
+        except requests.ConnectionError:
+            servers = {}
+        # "UP" after rise good checks; "UP 1/2" style rows are still transitioning.
+        if len(servers) == 2 and all(row["status"] == "UP" for row in servers.values()):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"haproxy did not see both replicas UP within {START_TIMEOUT_SECONDS} s:\n{proxy.log()}")
