@@ -43,6 +43,12 @@ def peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def cpu_seconds() -> float:
+    """CPU time (user + system) used so far by the calling process."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def write_sentences(texts: list[str], rows: int, path: Path, seed: int = 0) -> None:
     """``rows`` sentences, the corpus repeated and shuffled, written a row group at a time."""
     rng = np.random.default_rng(seed)
@@ -56,33 +62,40 @@ def write_sentences(texts: list[str], rows: int, path: Path, seed: int = 0) -> N
             writer.write_table(pa.table({"id": ids, "text": pool[chunk].tolist()}, schema=schema))
 
 
-def in_process(model_dir: Path, path: Path, method: str, limit: int | None = None) -> tuple[int, float]:
-    """Rows scored and seconds taken by one thread calling ``method`` batch by batch."""
+def in_process(model_dir: Path, path: Path, method: str, limit: int | None = None) -> dict:
+    """Rows scored, wall seconds and CPU seconds of one thread calling ``method`` batch by batch."""
     classifier = load_model(model_dir)
     predict = getattr(classifier, method)
     rows = 0
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), cpu_seconds()
     with threadpool_limits(1):
         for batch in pq.ParquetFile(path).iter_batches(batch_size=PREDICT_BATCH_ROWS, columns=["text"]):
             predict(batch.column(0).to_pylist())
             rows += batch.num_rows
             if limit is not None and rows >= limit:
                 break
-    return rows, time.perf_counter() - started
+    return {"rows": rows, "seconds": time.perf_counter() - started, "cpu": cpu_seconds() - cpu_started}
 
 
 def on_dask(model_dir: Path, path: Path, output: Path, workers: int, partition_rows: int) -> dict:
-    """Score ``path`` on a fresh local cluster; seconds, rows and each worker's peak memory."""
+    """Score ``path`` on a fresh local cluster: rows, wall seconds, CPU seconds and each worker's peak memory.
+
+    ``cpu`` is the workers' CPU time during the job; ``client_cpu`` that of this
+    process, which runs the client and (in a local cluster) the scheduler.
+    """
     shutil.rmtree(output, ignore_errors=True)
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
-        started = time.perf_counter()
+        worker_cpu = sum(client.run(cpu_seconds).values())
+        started, client_cpu = time.perf_counter(), cpu_seconds()
         manifest = score([str(path)], model_dir, output, client=client, partition_rows=partition_rows,
                          progress=False)
-        seconds = time.perf_counter() - started
+        seconds, client_cpu = time.perf_counter() - started, cpu_seconds() - client_cpu
+        worker_cpu = sum(client.run(cpu_seconds).values()) - worker_cpu
         peaks = sorted(client.run(peak_rss_bytes).values())
     shutil.rmtree(output, ignore_errors=True)
-    return {"seconds": seconds, "rows": manifest["rows_scored"], "peaks": peaks}
+    return {"seconds": seconds, "rows": manifest["rows_scored"], "peaks": peaks, "cpu": worker_cpu,
+            "client_cpu": client_cpu}
 
 
 def mib(n: float) -> str:
@@ -114,31 +127,39 @@ def main() -> None:
     print(f"input: {args.rows:,} rows, {mib(source.stat().st_size)} of Parquet; "
           f"{args.partition_rows:,} rows per partition; predict batches of {PREDICT_BATCH_ROWS}")
 
-    rows, seconds = in_process(model_dir, source, "predict")
-    baseline = rows / seconds
-    print(f"in-process predict, 1 thread:   {baseline:>9,.0f} rows/s  ({seconds:.1f} s)")
-    sample_rows, sample_seconds = in_process(model_dir, source, "predict_proba", limit=min(args.rows, 200_000))
-    proba_rate = sample_rows / sample_seconds
-    print(f"in-process predict_proba (first {sample_rows:,} rows): {proba_rate:,.0f} rows/s  (what a worker calls)")
+    def us_per_row(result: dict, key: str = "cpu") -> float:
+        return 1e6 * result[key] / result["rows"]
+
+    baseline = in_process(model_dir, source, "predict")
+    print(f"in-process predict, 1 thread:  {baseline['rows'] / baseline['seconds']:>8,.0f} rows/s  "
+          f"({baseline['seconds']:.1f} s; CPU {us_per_row(baseline):.0f} us/row)")
+    proba = in_process(model_dir, source, "predict_proba", limit=min(args.rows, 100_000))
+    print(f"in-process predict_proba, first {proba['rows']:,} rows (what a worker calls): "
+          f"{proba['rows'] / proba['seconds']:,.0f} rows/s (CPU {us_per_row(proba):.0f} us/row)")
 
     results = {}
     for workers in (1, 2):
-        result = on_dask(model_dir, source, scratch / "out", workers, args.partition_rows)
-        results[workers] = result
-        rate = result["rows"] / result["seconds"]
-        print(f"dask, {workers} worker{'s' if workers > 1 else ' '}:              {rate:>9,.0f} rows/s  "
-              f"({result['seconds']:.1f} s; peak RSS per worker {', '.join(mib(p) for p in result['peaks'])})")
+        result = results[workers] = on_dask(model_dir, source, scratch / "out", workers, args.partition_rows)
+        label = f"dask, {workers} worker{'s' if workers > 1 else ''}:"
+        print(f"{label:<30} {result['rows'] / result['seconds']:>8,.0f} rows/s  ({result['seconds']:.1f} s; "
+              f"CPU {us_per_row(result):.0f} us/row in workers + "
+              f"{us_per_row(result, 'client_cpu'):.0f} in client and scheduler; "
+              f"peak RSS per worker {', '.join(mib(p) for p in result['peaks'])})")
     one, two = (results[w]["rows"] / results[w]["seconds"] for w in (1, 2))
-    print(f"2 workers / 1 worker: {two / one:.2f}x  (target >= 1.6x)")
-    print(f"1 worker vs in-process predict: {100 * (1 - one / baseline):+.1f}% slower  (target <= 25%)")
-    print(f"1 worker vs in-process predict_proba: {100 * (1 - one / proba_rate):+.1f}% slower")
+    rate = baseline["rows"] / baseline["seconds"]
+    print(f"2 workers / 1 worker, wall clock: {two / one:.2f}x  (target >= 1.6x)")
+    print(f"1 worker vs in-process predict, wall clock: {100 * (1 - one / rate):+.1f}% slower  (target <= 25%)")
+    dask_cpu = us_per_row(results[1]) + us_per_row(results[1], "client_cpu")
+    print(f"1 worker vs in-process predict, CPU per row (workers + client + scheduler): "
+          f"{100 * (dask_cpu / us_per_row(baseline) - 1):+.1f}% more")
 
     if args.memory_rows:
         big = scratch / f"sentences-{args.memory_rows}.parquet"
         write_sentences(texts, args.memory_rows, big, seed=1)
         result = on_dask(model_dir, big, scratch / "out", 2, args.partition_rows)
         print(f"dask, 2 workers, {args.memory_rows:,} rows: {result['rows'] / result['seconds']:,.0f} rows/s "
-              f"({result['seconds']:.1f} s); peak RSS per worker {', '.join(mib(p) for p in result['peaks'])}")
+              f"({result['seconds']:.1f} s; CPU {us_per_row(result):.0f} us/row in workers); "
+              f"peak RSS per worker {', '.join(mib(p) for p in result['peaks'])}")
     print(f"this process (client + in-process runs): peak RSS {mib(peak_rss_bytes())}")
     if not args.scratch:
         shutil.rmtree(scratch, ignore_errors=True)

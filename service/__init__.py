@@ -46,6 +46,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .api import feedback as feedback_api
     from . import page
     from .api import admin, analyze, health, meta, v1
+    from .api import oip, perspective
 
     app.register_blueprint(health.bp)
     app.register_blueprint(meta.bp)
@@ -54,4 +55,6 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(page.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(feedback_api.bp)
+    app.register_blueprint(perspective.bp)  # Perspective API drop-in, /v1alpha1
+    app.register_blueprint(oip.bp)  # Open Inference Protocol v2, /v2
     return app

@@ -25,6 +25,9 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # that could forge a log line or bloat every record is replaced, not trusted.
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:/+=@-]{1,128}")
 _UNMATCHED_ROUTE = "<unmatched>"
+# A client may send any method token; only these become their own metric label,
+# so that made-up methods cannot create unbounded numbers of time series.
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 access_log = logging.getLogger("service.access")
 
@@ -64,9 +67,10 @@ def _finish_request(response):
     response.headers[REQUEST_ID_HEADER] = request_id
     route = request.url_rule.rule if request.url_rule is not None else _UNMATCHED_ROUTE
     model_version = g.get("model_version") or _loaded_model_version()
-    metrics.observe_request(route, request.method, response.status_code, seconds, model_version)
+    method = request.method if request.method in _KNOWN_METHODS else "other"
+    metrics.observe_request(route, method, response.status_code, seconds, model_version)
     fields = {
-        "method": request.method,
+        "method": method,
         "route": route,
         "status": response.status_code,
         "duration_ms": round(seconds * 1000, 3),
@@ -75,9 +79,7 @@ def _finish_request(response):
     }
     if "logged_sentences" in g:
         fields["text"] = g.logged_sentences
-    access_log.info(
-        "%s %s %d %.1f ms", request.method, route, response.status_code, seconds * 1000, extra=fields
-    )
+    access_log.info("%s %s %d %.1f ms", method, route, response.status_code, seconds * 1000, extra=fields)
     return response
 
 

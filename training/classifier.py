@@ -89,6 +89,8 @@ class Classifier:
         """Probabilities, one row per text, columns in :data:`LABEL_IDS` order."""
         if len(texts) == 0:
             return np.zeros((0, len(LABEL_IDS)))
+        if self._compiled is not None:  # no feature matrix needed: the leanest path
+            return probabilities_in_label_order(self._classes, self._compiled.predict_proba_texts(texts))
         return self._probabilities(self._features(texts))
 
     def predict(
@@ -108,8 +110,11 @@ class Classifier:
         """
         if len(texts) == 0:
             return []
-        features = self._features(texts)
-        probabilities = self._probabilities(features)
+        if explain:  # explanations read each sentence's feature row
+            features = self._features(texts)
+            probabilities = self._probabilities(features)
+        else:
+            probabilities = self.predict_proba(texts)
         best = probabilities.argmax(axis=1)
         if explain and self._explainer is None:
             self._explainer = LinearExplainer(self.pipeline)

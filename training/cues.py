@@ -155,6 +155,9 @@ def _build_index() -> dict[str, list[tuple[tuple[str, ...], int]]]:
 _INDEX = _build_index()
 FEATURE_FAMILIES: tuple[str, ...] = tuple(CUE_FAMILIES) + SHAPE_FAMILIES
 _COLUMN = {name: i for i, name in enumerate(FEATURE_FAMILIES)}
+# Columns of each combination's two families, for one vectorised AND per batch.
+_PAIR_LEFT = np.array([_COLUMN[a] for a, _ in CUE_COMBINATIONS], dtype=np.intp)
+_PAIR_RIGHT = np.array([_COLUMN[b] for _, b in CUE_COMBINATIONS], dtype=np.intp)
 _N_LEXICAL = len(CUE_FAMILIES)
 
 
@@ -290,9 +293,7 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         features = np.minimum(counts, self.max_count) / self.max_count
         if self.combinations:
             present = counts > 0
-            pairs = np.column_stack(
-                [present[:, _COLUMN[a]] & present[:, _COLUMN[b]] for a, b in CUE_COMBINATIONS]
-            ).astype(np.float64)
+            pairs = (present[:, _PAIR_LEFT] & present[:, _PAIR_RIGHT]).astype(np.float64)
             features = np.hstack([features, pairs])
         return features
 

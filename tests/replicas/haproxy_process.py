@@ -58,15 +58,19 @@ class Haproxy:
         """Only the servers' rows."""
         return {name: row for name, row in self.stats().items() if name != "BACKEND"}
 
-    def wait_for_status(self, server: str, prefix: str, timeout: float = 15) -> dict[str, str]:
-        """Wait until ``server``'s health status starts with ``prefix`` ("UP", "DOWN"); its stats row."""
+    def wait_for_status(self, server: str, status: str, timeout: float = 15) -> dict[str, dict[str, str]]:
+        """Wait until ``server``'s health status is ``status``: "UP" or "DOWN" (not "UP 1/2", on its way down).
+
+        Returns the servers' stats as they were at that moment.
+        """
         deadline = time.monotonic() + timeout
         while True:
-            row = self.server_stats()[server]
-            if row["status"].startswith(prefix):
-                return row
+            servers = self.server_stats()
+            row = servers[server]
+            if row["status"] == status:
+                return servers
             if time.monotonic() > deadline:
-                raise AssertionError(f"{server} is {row['status']} after {timeout} s, expected {prefix}; "
+                raise AssertionError(f"{server} is {row['status']} after {timeout} s, expected {status}; "
                                      f"last check: {row['check_status']} {row['last_chk']}\n{self.log()}")
             time.sleep(0.1)
 
@@ -76,7 +80,11 @@ class Haproxy:
 
 @contextmanager
 def run_haproxy(replicas: list[str], scratch: Path, check_interval: str = "200ms"):
-    """Start ``haproxy -db`` in front of two ``host:port`` replicas; stop it afterwards."""
+    """Start ``haproxy -db`` in front of two ``host:port`` replicas; stop it afterwards.
+
+    Returns once HAProxy answers; whether it sees the replicas UP is for the caller
+    to wait for (:meth:`Haproxy.wait_for_status`).
+    """
     binary = find_haproxy()
     port, stats_port = free_port(), free_port()
     environment = {
@@ -95,7 +103,7 @@ def run_haproxy(replicas: list[str], scratch: Path, check_interval: str = "200ms
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     proxy = Haproxy(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{stats_port}/stats", process, log_path)
     try:
-        _wait_until_both_up(proxy)
+        _wait_until_answering(proxy)
         yield proxy
     finally:
         process.terminate()
@@ -106,17 +114,14 @@ def run_haproxy(replicas: list[str], scratch: Path, check_interval: str = "200ms
             process.wait()
 
 
-def _wait_until_both_up(proxy: Haproxy) -> None:
+def _wait_until_answering(proxy: Haproxy) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if proxy.process.poll() is not None:
             raise RuntimeError(f"haproxy exited with {proxy.process.returncode}:\n{proxy.log()}")
         try:
-            servers = proxy.server_stats()
-        except requests.ConnectionError:
-            servers = {}
-        # "UP" after rise good checks; "UP 1/2" style rows are still transitioning.
-        if len(servers) == 2 and all(row["status"] == "UP" for row in servers.values()):
+            proxy.stats()
             return
-        time.sleep(0.1)
-    raise RuntimeError(f"haproxy did not see both replicas UP within {START_TIMEOUT_SECONDS} s:\n{proxy.log()}")
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise RuntimeError(f"haproxy's stats page did not answer within {START_TIMEOUT_SECONDS} s:\n{proxy.log()}")

@@ -50,8 +50,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def run_gunicorn(model_dir: Path, scratch: Path, env: dict[str, str] | None = None, workers: int = 2):
-    """Start gunicorn, wait until every worker has loaded the model, stop it afterwards."""
+def run_gunicorn(model_dir: Path, scratch: Path, env: dict[str, str] | None = None, workers: int = 2,
+                 expect_ready: bool = True):
+    """Start gunicorn, wait until every worker has loaded the model, stop it afterwards.
+
+    ``expect_ready=False`` is for a model directory that cannot load: then it waits
+    only until the app answers ``/healthz`` (live, not ready).
+    """
     port = free_port()
     metrics_dir = scratch / "prometheus"
     metrics_dir.mkdir(parents=True)
@@ -70,7 +75,10 @@ def run_gunicorn(model_dir: Path, scratch: Path, env: dict[str, str] | None = No
         process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log_file, stderr=subprocess.STDOUT)
     server = GunicornServer(f"http://127.0.0.1:{port}", process, metrics_dir, log_path)
     try:
-        _wait_until_workers_ready(server, workers)
+        if expect_ready:
+            _wait_until_workers_ready(server, workers)
+        else:
+            _wait_until_live(server)
         yield server
     finally:
         process.send_signal(signal.SIGTERM)
@@ -96,3 +104,17 @@ def _wait_until_workers_ready(server: GunicornServer, workers: int) -> None:
                 pass
         time.sleep(0.2)
     raise RuntimeError(f"gunicorn workers not ready after {BOOT_TIMEOUT_SECONDS} s:\n{server.log()}")
+
+
+def _wait_until_live(server: GunicornServer) -> None:
+    deadline = time.monotonic() + BOOT_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.process.returncode}:\n{server.log()}")
+        try:
+            if requests.get(server.base_url + "/healthz", timeout=5).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn not answering /healthz after {BOOT_TIMEOUT_SECONDS} s:\n{server.log()}")

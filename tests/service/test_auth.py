@@ -27,7 +27,7 @@ def make_app(trained_model_dir, **settings):
     return app
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
 def secured(trained_model_dir):
     keys = f"{CLASSIFY_KEY}:classify; {ADMIN_KEY}:admin;{BOTH_KEY}:classify,admin"
     return make_app(trained_model_dir, API_KEYS=keys).test_client()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import schemathesis
@@ -19,17 +20,22 @@ HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
 CLASSIFY_KEY, ADMIN_KEY = "contract-classify", "contract-admin"
 
 
-@pytest.fixture()
-def secured_app(trained_model_dir, tmp_path):
-    keys = tmp_path / "keys"
+@pytest.fixture(scope="module")
+def secured_app(trained_model_dir, tmp_path_factory):
+    keys = tmp_path_factory.mktemp("contract") / "keys"
     keys.write_text(f"{hash_key(CLASSIFY_KEY)} classify\n{hash_key(ADMIN_KEY)} admin\n")
     return create_app({"MODEL_DIR": str(trained_model_dir), "MAX_SENTENCES": 5, "MAX_SENTENCE_CHARS": 200,
                        "MAX_BODY_BYTES": 4096, "API_KEYS_FILE": str(keys)})
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
 def served_document(secured_app):
     return secured_app.test_client().get("/openapi.json").get_json()
+
+
+@pytest.fixture(scope="module")
+def api_schema(served_document):
+    return schemathesis.openapi.from_dict(served_document)
 
 
 def test_document_is_valid_openapi_3_1(served_document):
@@ -63,16 +69,23 @@ def test_every_route_is_documented_and_every_documented_operation_exists(secured
     assert documented - served == set(), "documented operations the app does not serve"
 
 
-def test_v1_operations_need_the_api_key_and_document_401_and_403(served_document):
+def test_documented_security_matches_what_is_enforced(secured_app, served_document):
+    # Black-box: with keys configured, an operation that answers a key-less request
+    # with 401 must declare security (and document 401 and 403); any other must say `security: []`.
+    client = secured_app.test_client()
     for path, item in served_document["paths"].items():
+        concrete = re.sub(r"\{[^}]+\}", "x", path)
         for method, operation in item.items():
             if method not in HTTP_METHODS:
                 continue
-            if path.startswith("/v1/"):
-                assert operation.get("security", served_document["security"]) == [{"apiKey": []}], path
-                assert {"401", "403"} <= set(operation["responses"]), (method, path)
+            enforced = getattr(client, method)(concrete).status_code == 401
+            declared = operation.get("security", served_document["security"])
+            where = f"{method.upper()} {path}"
+            if enforced:
+                assert declared, f"{where} needs a key but its security is empty"
+                assert {"401", "403"} <= set(operation["responses"]), f"{where} does not document 401 and 403"
             else:
-                assert operation.get("security") == [], (method, path)
+                assert declared == [], f"{where} is public but declares security {declared}"
 
 
 def bearer(key):
@@ -108,28 +121,28 @@ RESPONSES = [
 ]
 
 
-def assert_conforms(document, method, path, response, status):
+def assert_conforms(api_schema, method, path, response, status):
     assert response.status_code == status, response.get_data(as_text=True)
-    operation_doc = document["paths"][path][method]
+    operation_doc = api_schema.raw_schema["paths"][path][method]
     assert str(status) in operation_doc["responses"], f"{status} not documented for {method.upper()} {path}"
     assert response.headers.get("X-Request-ID")
-    operation = schemathesis.openapi.from_dict(document)[path][method.upper()]
+    operation = api_schema[path][method.upper()]
     operation.validate_response(response)  # raises, naming the mismatch, when the body breaks the schema
     if status >= 400 and path != "/readyz":  # readiness answers 503 with its own status body
         assert response.get_json()["error"]["request_id"] == response.headers["X-Request-ID"]
 
 
 @pytest.mark.parametrize("method, path, kwargs, status", RESPONSES)
-def test_responses_conform_to_the_document(secured_app, served_document, method, path, kwargs, status):
+def test_responses_conform_to_the_document(secured_app, api_schema, method, path, kwargs, status):
     response = getattr(secured_app.test_client(), method)(path, **kwargs)
-    assert_conforms(served_document, method, path, response, status)
+    assert_conforms(api_schema, method, path, response, status)
 
 
-def test_not_ready_and_internal_errors_conform(tmp_path, served_document, secured_app, monkeypatch):
+def test_not_ready_and_internal_errors_conform(tmp_path, api_schema, secured_app, monkeypatch):
     unready = create_app({"MODEL_DIR": str(tmp_path / "missing")}).test_client()
-    assert_conforms(served_document, "get", "/readyz", unready.get("/readyz"), 503)
-    assert_conforms(served_document, "get", "/v1/model", unready.get("/v1/model"), 503)
-    assert_conforms(served_document, "post", "/v1/classify",
+    assert_conforms(api_schema, "get", "/readyz", unready.get("/readyz"), 503)
+    assert_conforms(api_schema, "get", "/v1/model", unready.get("/v1/model"), 503)
+    assert_conforms(api_schema, "post", "/v1/classify",
                     unready.post("/v1/classify", json={"sentences": ["A."]}), 503)
 
     from service.model_holder import EXTENSION_KEY
@@ -140,14 +153,14 @@ def test_not_ready_and_internal_errors_conform(tmp_path, served_document, secure
     monkeypatch.setattr(secured_app.extensions[EXTENSION_KEY].classifier, "predict", fail)
     response = secured_app.test_client().post("/v1/classify", json={"sentences": ["A."]},
                                               headers=bearer(CLASSIFY_KEY))
-    assert_conforms(served_document, "post", "/v1/classify", response, 500)
+    assert_conforms(api_schema, "post", "/v1/classify", response, 500)
 
 
-def test_a_response_that_breaks_the_document_is_caught(served_document):
+def test_a_response_that_breaks_the_document_is_caught(api_schema):
     # The check above must be able to fail: a 200 body missing "results" is rejected.
     broken_app = Flask("broken")
     broken_app.add_url_rule("/v1/classify", methods=["POST"], view_func=lambda: {"model": {"version": "v"}})
     broken = broken_app.test_client().post("/v1/classify", json={"sentences": ["A."]})
-    operation = schemathesis.openapi.from_dict(served_document)["/v1/classify"]["POST"]
+    operation = api_schema["/v1/classify"]["POST"]
     with pytest.raises(Exception, match="results"):
         operation.validate_response(broken)

@@ -139,3 +139,13 @@ def test_without_a_model_the_version_label_says_none(tmp_path):
     before = sample("claims_http_requests_total", **labels)
     client.get("/v1/labels")
     assert sample("claims_http_requests_total", **labels) == before + 1
+
+
+def test_made_up_methods_share_one_metric_label(client):
+    version = client.get("/readyz").get_json()["model_version"]
+    labels = {"endpoint": "<unmatched>", "status": "405", "model_version": version}
+    before = sample("claims_http_requests_total", method="other", **labels)
+    for method in ("FOO", "BAR", "BAZ"):
+        assert client.open("/v1/labels", method=method).status_code == 405
+    assert sample("claims_http_requests_total", method="other", **labels) == before + 3
+    assert sample("claims_http_requests_total", method="FOO", **labels) == 0

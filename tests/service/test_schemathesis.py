@@ -57,7 +57,7 @@ schema = schemathesis.openapi.from_dict(load_document(load_settings(environ=SERV
 
 
 @schema.parametrize()
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_api_conforms_to_its_document(case, live_server):
     case.call_and_validate(
         base_url=live_server.base_url,

@@ -86,3 +86,11 @@ def test_a_compiled_form_that_differs_from_the_pipeline_is_refused(tiny, caplog)
     with caplog.at_level(logging.WARNING, logger="training.inference"):
         assert compile_pipeline(pipeline) is None
     assert "differs" in caplog.text
+
+
+def test_a_model_that_predicts_nan_is_not_compiled(tiny):
+    pipeline = fitted(DEFAULT_CONFIG, tiny)
+    final = pipeline.steps[-1][1]
+    for model in [c.estimator for c in getattr(final, "calibrated_classifiers_", [])] or [final]:
+        model.coef_ = np.full_like(model.coef_, np.nan)
+    assert compile_pipeline(pipeline) is None  # NaN never "matches": the pipeline answers for itself

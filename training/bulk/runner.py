@@ -121,22 +121,13 @@ def score(
             "the same command again resumes. First failures:\n" + "\n".join(failures[:5])
         )
 
-    stats = [finished[p.pid] for p in partitions]
-    rejected = Counter()
-    for entry in stats:
-        rejected.update(entry["rejected_by_reason"])
     manifest = {
         "model_version": job.model_version,
         "model_dir": job.model_dir,
         "model_sha256": job.model_sha256,
         "inputs": [s.name for s in sources],
         **options,
-        "rows_in": sum(e["rows_in"] for e in stats),
-        "rows_scored": sum(e["rows_scored"] for e in stats),
-        "rows_rejected": sum(e["rows_rejected"] for e in stats),
-        "rejected_by_reason": dict(sorted(rejected.items())),
-        "scored": f"{SCORED_DIR}/",
-        "rejects": f"{REJECTS_DIR}/" if rejected else None,
+        **_totals([finished[p.pid] for p in partitions]),
         "partitions": len(partitions),
         "partitions_scored_now": len(pending),
         "partitions_already_done": len(partitions) - len(pending),
@@ -153,10 +144,10 @@ def _run(connection, pending, job: ScoreJob, finished: dict, total: int, fingerp
     from distributed import as_completed
     from tqdm import tqdm
 
-    # Keys name the job and the partition: readable on the dashboard, and two
-    # jobs sharing a scheduler never mistake each other's tasks for their own.
     if progress and not connection.scheduler_info().get("workers"):
         print(f"waiting for Dask workers to join {connection.scheduler.address} ...", file=sys.stderr)
+    # Keys name the job and the partition: readable on the dashboard, and two
+    # jobs sharing a scheduler never mistake each other's tasks for their own.
     keys = [f"score-{fingerprint[:8]}-{p.pid}" for p in pending]
     futures = connection.map(score_partition, pending, job=job, key=keys)
     partition_of = {future.key: partition for future, partition in zip(futures, pending, strict=True)}
@@ -173,6 +164,21 @@ def _run(connection, pending, job: ScoreJob, finished: dict, total: int, fingerp
             future.release()
             bar.update(1)
     return failures
+
+
+def _totals(stats: list[dict]) -> dict:
+    """Row counts over all partitions, and where the outputs are."""
+    rejected = Counter()
+    for entry in stats:
+        rejected.update(entry["rejected_by_reason"])
+    return {
+        "rows_in": sum(e["rows_in"] for e in stats),
+        "rows_scored": sum(e["rows_scored"] for e in stats),
+        "rows_rejected": sum(e["rows_rejected"] for e in stats),
+        "rejected_by_reason": dict(sorted(rejected.items())),
+        "scored": f"{SCORED_DIR}/",
+        "rejects": f"{REJECTS_DIR}/" if rejected else None,
+    }
 
 
 def _cluster_description(scheduler: str | None, workers: int | None, client) -> str:
