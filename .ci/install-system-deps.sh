@@ -8,6 +8,7 @@ packages=(
     chromium  # tests/service/test_page_browser.py: the moderators' page in a real browser (playwright drives it)
     fonts-dejavu-core  # so that browser's screenshots show text
     postgresql  # tests/feedback: a throw-away PostgreSQL server (initdb/pg_ctl, run as the 'postgres' user it creates)
+    haproxy  # tests/replicas: two gunicorn replicas behind HAProxy (deploy/haproxy.cfg), run in the foreground
 )
 
 missing=()

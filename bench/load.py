@@ -192,6 +192,20 @@ def run_wrk(url: str, script: Path, connections: int, seconds: int, path: str = 
     return result
 
 
+def worker_cpu_seconds(master: psutil.Process) -> float:
+    """CPU time (user + system) the workers have used so far."""
+    return sum(sum(worker.cpu_times()[:2]) for worker in master.children())
+
+
+def measured(master: psutil.Process, url: str, script: Path, connections: int, seconds: int) -> dict:
+    """One wrk run plus the workers' CPU time per request: a figure other jobs on the
+    machine disturb far less than requests/s, since it counts only the service's own work."""
+    before = worker_cpu_seconds(master)
+    result = run_wrk(url, script, connections, seconds)
+    result["cpu_ms_per_request"] = (worker_cpu_seconds(master) - before) * 1000 / max(result["requests"], 1)
+    return result
+
+
 def worker_memory(master: psutil.Process) -> list[dict]:
     """Resident and unique memory of each worker, in MB (unique: what the worker alone holds)."""
     out = []
@@ -261,7 +275,7 @@ def main() -> None:
         results = {}
         for name, script in scripts.items():
             for connections in CONCURRENCY:
-                results[(name, connections)] = run_wrk(url, script, connections, args.duration)
+                results[(name, connections)] = measured(master, url, script, connections, args.duration)
                 print(f"  {name:<14} c={connections:<3} {results[(name, connections)]['rps']:9.1f} req/s",
                       file=sys.stderr, flush=True)
         memory_after_scenarios = worker_memory(master)
@@ -269,7 +283,7 @@ def main() -> None:
         soak_script = write_script(scratch, "soak", soak_entries(texts), count_statuses=True)
         sampler = MemorySampler(master)
         sampler.start()
-        soak = run_wrk(url, soak_script, 32, args.soak)
+        soak = measured(master, url, soak_script, 32, args.soak)
         sampler.stop()
         report(args, results, memory_after_scenarios, soak, sampler.samples, master)
     finally:
@@ -286,14 +300,15 @@ def report(args, results, memory, soak, samples, master) -> None:
     print(f"\nservice: gunicorn, {args.workers} workers x {args.threads} threads (gthread); wrk on the same "
           f"machine ({os.cpu_count()} cores), {args.duration} s per row; load average "
           f"{os.getloadavg()[0]:.1f} at the end")
-    print(f"\n| scenario | concurrency | requests/s | sentences/s | p50 ms | p95 ms | p99 ms | errors |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("\n| scenario | concurrency | requests/s | sentences/s | p50 ms | p95 ms | p99 ms | errors "
+          "| worker CPU ms/request |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for (name, connections), r in results.items():
         per_request = {"trivial": 0, "one sentence": 1, "100 sentences": 100}[name]
         errors = r["connect"] + r["read"] + r["write"] + r["timeout"] + r["non_2xx"]
         sentences = f"{r['rps'] * per_request:,.0f}" if per_request else "-"
         print(f"| {name} | {connections} | {r['rps']:,.0f} | {sentences} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | "
-              f"{r['p99_ms']:.1f} | {errors} |")
+              f"{r['p99_ms']:.1f} | {errors} | {r['cpu_ms_per_request']:.2f} |")
 
     print("\n| worker | RSS MB | unique MB |\n|---|---|---|")
     for worker in memory:
@@ -322,6 +337,12 @@ def report(args, results, memory, soak, samples, master) -> None:
           f"{'met' if best_batch >= 10000 else 'NOT met'}")
     p99 = results[("one sentence", 8)]["p99_ms"]
     print(f"  p99 one sentence at c=8: {p99:.1f} ms (target < 50 ms): {'met' if p99 < 50 else 'NOT met'}")
+    cpu = {name: statistics.median(results[(name, c)]["cpu_ms_per_request"] for c in CONCURRENCY)
+           for name in ("trivial", "one sentence", "100 sentences")}
+    print(f"  by worker CPU per request (median over concurrencies): trivial {cpu['trivial']:.2f} ms, one sentence "
+          f"{cpu['one sentence']:.2f} ms ({cpu['trivial'] / cpu['one sentence']:.0%} of the trivial rate), "
+          f"100 sentences {cpu['100 sentences']:.2f} ms ({100_000 / cpu['100 sentences']:,.0f} sentences per "
+          f"worker-CPU-second, x{os.cpu_count()} cores = {100_000 * os.cpu_count() / cpu['100 sentences']:,.0f}/s)")
     biggest = max(w["rss_mb"] for _, ws in samples for w in ws)
     print(f"  memory per worker: {biggest:.0f} MB RSS at most (target < 300 MB): {'met' if biggest < 300 else 'NOT met'}")
     print(f"  soak: 5xx {soak['s5']}, dropped {dropped}, RSS growth {growth:+.1f} MB over the soak: "

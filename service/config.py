@@ -90,6 +90,7 @@ def load_settings(overrides: Mapping | None = None, environ: Mapping | None = No
     if settings["LOG_FORMAT"] not in ("json", "text"):
         raise SettingsError(f"LOG_FORMAT must be 'json' or 'text', got {settings['LOG_FORMAT']!r}")
     # One URL path segment: a slash or a space would make the model unreachable.
-    if not isinstance(settings["OIP_MODEL_NAME"], str) or not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", settings["OIP_MODEL_NAME"]):
-        raise SettingsError(f"OIP_MODEL_NAME must be 1-64 of A-Z a-z 0-9 . _ -, got {settings['OIP_MODEL_NAME']!r}")
+    model_name = settings["OIP_MODEL_NAME"]
+    if not isinstance(model_name, str) or not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", model_name):
+        raise SettingsError(f"OIP_MODEL_NAME must be 1-64 of A-Z a-z 0-9 . _ -, got {model_name!r}")
     return settings

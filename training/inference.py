@@ -24,6 +24,7 @@ difference beyond float rounding, or a step it does not know, and
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -128,8 +129,11 @@ class CompiledPipeline:
     def _probabilities(self, coordinates: Coordinates, n_rows: int) -> np.ndarray:
         row, column, value = coordinates
         contributions = value[:, None] * self._weights[self._row_of[column]]
-        decisions = np.tile(self._intercepts, (n_rows, 1))
-        np.add.at(decisions, row, contributions)
+        # Sum each sentence's contributions: one bincount per output column is the
+        # cheapest scatter-add for one sentence and for thousands alike.
+        decisions = np.column_stack(
+            [np.bincount(row, weights=contributions[:, j], minlength=n_rows) for j in range(contributions.shape[1])]
+        ) + self._intercepts
         n_classes = len(self.classes_)
         if self._calibration is None:  # multinomial logistic regression: softmax, as scikit-learn computes it
             exp = np.exp(decisions - decisions.max(axis=1, keepdims=True))
@@ -172,15 +176,12 @@ def _counter(analyzer: Callable, column_of: Callable[[str], int | None], binary:
     def count(texts: list[str]) -> Coordinates:
         rows, columns, values = [], [], []
         for i, text in enumerate(texts):
-            counts: dict[int, int] = {}
-            for term in analyzer(text):
-                column = column_of(term)
-                if column is not None:
-                    counts[column] = counts.get(column, 0) + 1
-            for column in sorted(counts):
-                rows.append(i)
-                columns.append(column)
-                values.append(1 if binary else counts[column])
+            counts = Counter(map(column_of, analyzer(text)))  # counted in C
+            counts.pop(None, None)  # terms outside the vocabulary
+            present = sorted(counts)
+            rows.extend([i] * len(present))
+            columns.extend(present)
+            values.extend([1] * len(present) if binary else map(counts.__getitem__, present))
         return np.array(rows, dtype=np.intp), np.array(columns, dtype=np.intp), np.array(values, dtype=np.float64)
 
     return count

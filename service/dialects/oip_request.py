@@ -78,11 +78,17 @@ def inference_request(body: dict, max_sentences: int, max_chars: int) -> Inferen
 def _sentences(tensor, max_sentences: int, max_chars: int) -> list[str]:
     where = "inputs[0]"
     if not isinstance(tensor, dict):
-        raise InferenceRequestError(f"{where}: must be an object (name, shape, datatype, data), got {json_type(tensor)}")
+        raise InferenceRequestError(
+            f"{where}: must be an object (name, shape, datatype, data), got {json_type(tensor)}"
+        )
     if tensor.get("name") != INPUT_NAME:
-        raise InferenceRequestError(f"{where}.name: this model's input is named '{INPUT_NAME}', got {tensor.get('name')!r}")
+        raise InferenceRequestError(
+            f"{where}.name: this model's input is named '{INPUT_NAME}', got {tensor.get('name')!r}"
+        )
     if tensor.get("datatype") != "BYTES":
-        raise InferenceRequestError(f"{where}.datatype: must be 'BYTES' (UTF-8 strings), got {tensor.get('datatype')!r}")
+        raise InferenceRequestError(
+            f"{where}.datatype: must be 'BYTES' (UTF-8 strings), got {tensor.get('datatype')!r}"
+        )
     parameters = _optional_object(tensor, "parameters", f"{where}.parameters")
     content_type = parameters.get("content_type")
     if content_type is not None and content_type != STRING_CONTENT_TYPE:
@@ -103,7 +109,8 @@ def _sentences(tensor, max_sentences: int, max_chars: int) -> list[str]:
             raise InferenceRequestError(f"{where}.data[{index}]: must not be empty or blank")
         if len(sentence) > max_chars:
             raise InferenceRequestError(
-                f"{where}.data[{index}]: is {len(sentence)} characters; the limit is {max_chars}", code="sentence_too_long"
+                f"{where}.data[{index}]: is {len(sentence)} characters; the limit is {max_chars}",
+                code="sentence_too_long",
             )
     return sentences
 

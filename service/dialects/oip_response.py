@@ -46,7 +46,8 @@ def model_metadata(model_name: str, model_version: str) -> dict:
         "versions": [model_version],
         "platform": PLATFORM,
         "inputs": [
-            {"name": INPUT_NAME, "datatype": "BYTES", "shape": [-1], "parameters": {"content_type": STRING_CONTENT_TYPE}}
+            {"name": INPUT_NAME, "datatype": "BYTES", "shape": [-1],
+             "parameters": {"content_type": STRING_CONTENT_TYPE}}
         ],
         "outputs": [
             {"name": LABEL_OUTPUT, "datatype": "BYTES", "shape": [-1], "parameters": _OUTPUT_PARAMETERS[LABEL_OUTPUT]},

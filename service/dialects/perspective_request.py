@@ -113,7 +113,9 @@ def analyze_comment_request(body: dict, max_text_chars: int) -> AnalyzeCommentRe
     )
 
 
-def suggest_comment_score_request(body: dict, max_text_chars: int, max_stored_chars: int) -> SuggestCommentScoreRequest:
+def suggest_comment_score_request(
+    body: dict, max_text_chars: int, max_stored_chars: int
+) -> SuggestCommentScoreRequest:
     """Check a ``comments:suggestscore`` body and turn its scores into labels to store.
 
     A ``summaryScore`` speaks for the whole comment, a span score for
@@ -157,7 +159,9 @@ def _comment_text(body: dict, max_chars: int) -> str:
     _refuse_unknown_fields(comment, ("text", "type"), "comment.")
     text_type = comment.get("type")
     if text_type is not None and text_type not in TEXT_TYPES:
-        raise PerspectiveRequestError(f"comment.type: currently, only 'PLAIN_TEXT' comments are supported, got {text_type!r}")
+        raise PerspectiveRequestError(
+            f"comment.type: currently, only 'PLAIN_TEXT' comments are supported, got {text_type!r}"
+        )
     text = comment.get("text")
     if not isinstance(text, str):
         raise PerspectiveRequestError(f"comment.text: is required, a string, got {json_type(text)}")

@@ -71,11 +71,12 @@ class Haproxy:
                 return servers
             if time.monotonic() > deadline:
                 raise AssertionError(f"{server} is {row['status']} after {timeout} s, expected {status}; "
-                                     f"last check: {row['check_status']} {row['last_chk']}\n{self.log()}")
+                                     f"last check: {row['check_status']} {row['last_chk']}\n{self.log()[-4000:]}")
             time.sleep(0.1)
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-4000:]
+        """HAProxy's output: one line per request, and every server state change with its reason."""
+        return self.log_path.read_text(errors="replace")
 
 
 @contextmanager
@@ -118,10 +119,11 @@ def _wait_until_answering(proxy: Haproxy) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if proxy.process.poll() is not None:
-            raise RuntimeError(f"haproxy exited with {proxy.process.returncode}:\n{proxy.log()}")
+            raise RuntimeError(f"haproxy exited with {proxy.process.returncode}:\n{proxy.log()[-4000:]}")
         try:
             proxy.stats()
             return
         except requests.ConnectionError:
             time.sleep(0.1)
-    raise RuntimeError(f"haproxy's stats page did not answer within {START_TIMEOUT_SECONDS} s:\n{proxy.log()}")
+    raise RuntimeError(f"haproxy's stats page did not answer within {START_TIMEOUT_SECONDS} s:\n"
+                       f"{proxy.log()[-4000:]}")

@@ -114,7 +114,7 @@ def _wait_until_live(server: GunicornServer) -> None:
         try:
             if requests.get(server.base_url + "/healthz", timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a booting worker accepts nothing yet
             pass
         time.sleep(0.2)
     raise RuntimeError(f"gunicorn not answering /healthz after {BOOT_TIMEOUT_SECONDS} s:\n{server.log()}")
