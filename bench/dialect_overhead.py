@@ -59,7 +59,9 @@ def main() -> None:
         model_dir = Path(tempfile.mkdtemp()) / "model"
         train([ROOT / "data"], model_dir, evaluate=False)
 
-    app = create_app({"MODEL_DIR": str(model_dir), "API_KEYS": f"{API_KEY}:classify"})
+    scratch = Path(tempfile.mkdtemp())  # the feedback store opened at start-up stays out of the checkout
+    app = create_app({"MODEL_DIR": str(model_dir), "API_KEYS": f"{API_KEY}:classify",
+                      "FEEDBACK_URL": f"sqlite:///{scratch / 'feedback.sqlite3'}"})
     for handler in logging.getLogger().handlers:
         handler.setStream(open(os.devnull, "w"))  # keep formatting the JSON line, drop the terminal write
     client = app.test_client()

@@ -7,6 +7,7 @@ the served copy, so a client (or schemathesis) sees the limits actually in force
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -19,10 +20,18 @@ DOCUMENT_PATH = Path(__file__).with_name("openapi.yaml")
 EXTENSION_KEY = "claims_openapi"
 
 
+@functools.lru_cache(maxsize=8)
+def _parsed_json(path: str, modified_ns: int) -> str:
+    # Parsing the YAML takes about a second in pure Python; every app built in one
+    # process (tests build hundreds) shares one parse, keyed by the file's mtime.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with open(path, encoding="utf-8") as stream:
+        return json.dumps(yaml.load(stream, Loader=loader))
+
+
 def load_document(settings: dict, path: Path = DOCUMENT_PATH) -> dict:
     """The OpenAPI document as a dict, with ``settings``' limits filled in."""
-    with path.open(encoding="utf-8") as stream:
-        document = yaml.safe_load(stream)
+    document = json.loads(_parsed_json(str(path), path.stat().st_mtime_ns))
     schemas = document["components"]["schemas"]
     schemas["SentenceList"]["maxItems"] = settings["MAX_SENTENCES"]
     schemas["Sentence"]["maxLength"] = settings["MAX_SENTENCE_CHARS"]
