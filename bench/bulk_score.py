@@ -6,6 +6,10 @@ Writes N sentences (the corpus's sentences repeated and shuffled) to Parquet and
 scores them three ways in one run: in-process single-threaded
 ``Classifier.predict`` over the same record batches, and ``training.bulk.score``
 on a local Dask cluster with 1 and with 2 worker processes (one thread each).
+For the overhead, it also times ``predict_proba`` (what a task calls) and the
+task's own code run in-process without Dask, on the first 100,000 rows. Times are
+wall clock and CPU (user + system of the processes doing the work): on a shared
+machine CPU per row is the steadier of the two.
 Then scores M rows on 2 workers to show that peak worker memory does not grow
 with the input. Prints rows/s, the ratios the targets are stated in, and each
 worker's peak resident memory. Without --model, trains the default
@@ -33,7 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 from training import load_model, read_corpus, train  # noqa: E402
 from training.bulk import score  # noqa: E402
-from training.bulk.worker import PREDICT_BATCH_ROWS  # noqa: E402
+from training.bulk.sources import discover_inputs, plan_partitions  # noqa: E402
+from training.bulk.worker import PREDICT_BATCH_ROWS, ScoreJob, score_partition  # noqa: E402
 
 ROW_GROUP_ROWS = 100_000
 
@@ -75,6 +80,23 @@ def in_process(model_dir: Path, path: Path, method: str, limit: int | None = Non
             if limit is not None and rows >= limit:
                 break
     return {"rows": rows, "seconds": time.perf_counter() - started, "cpu": cpu_seconds() - cpu_started}
+
+
+def tasks_in_process(model_dir: Path, path: Path, output: Path, partition_rows: int, limit: int) -> dict:
+    """The Dask task's own code (read, check, classify, write) run here on the first partitions."""
+    metadata = load_model(model_dir).metadata
+    job = ScoreJob(str(output), str(model_dir), metadata["artifact_sha256"], metadata["version"], 2000)
+    (source,) = discover_inputs([str(path)])
+    partitions = plan_partitions(source, "text", "id", partition_rows)[: max(1, limit // partition_rows)]
+    score_partition(partitions[0], job)  # loads the model, as a worker's first task does; not timed
+    rows = 0
+    started, cpu_started = time.perf_counter(), cpu_seconds()
+    with threadpool_limits(1):
+        for partition in partitions:
+            rows += score_partition(partition, job)["rows_in"]
+    result = {"rows": rows, "seconds": time.perf_counter() - started, "cpu": cpu_seconds() - cpu_started}
+    shutil.rmtree(output, ignore_errors=True)
+    return result
 
 
 def on_dask(model_dir: Path, path: Path, output: Path, workers: int, partition_rows: int) -> dict:
@@ -136,6 +158,10 @@ def main() -> None:
     proba = in_process(model_dir, source, "predict_proba", limit=min(args.rows, 100_000))
     print(f"in-process predict_proba, first {proba['rows']:,} rows (what a worker calls): "
           f"{proba['rows'] / proba['seconds']:,.0f} rows/s (CPU {us_per_row(proba):.0f} us/row)")
+
+    tasks = tasks_in_process(model_dir, source, scratch / "out", args.partition_rows, limit=100_000)
+    print(f"score_partition in-process (the task without Dask), {tasks['rows']:,} rows: "
+          f"{tasks['rows'] / tasks['seconds']:,.0f} rows/s (CPU {us_per_row(tasks):.0f} us/row)")
 
     results = {}
     for workers in (1, 2):

@@ -42,6 +42,8 @@ def find_haproxy() -> str:
 
 @dataclass
 class Haproxy:
+    """A running HAProxy: where clients connect, its stats page, its process and its output."""
+
     base_url: str
     stats_url: str
     process: subprocess.Popen
