@@ -104,9 +104,11 @@ class CompiledPipeline:
             columns.append(column + offset)
             values.append(value)
             offset += width
-        row = np.concatenate(rows)
+        row, column, value = np.concatenate(rows), np.concatenate(columns), np.concatenate(values)
+        if len(texts) == 1:  # one row: block after block is already column order
+            return row, column, value
         order = np.argsort(row, kind="stable")  # row-major; within a row, blocks stay in column order
-        return row[order], np.concatenate(columns)[order], np.concatenate(values)[order]
+        return row[order], column[order], value[order]
 
     def features(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """The feature matrix the pipeline's ``features`` step would give, CSR."""
