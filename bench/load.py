@@ -344,7 +344,8 @@ def report(args, results, memory, soak, samples, master) -> None:
           f"100 sentences {cpu['100 sentences']:.2f} ms ({100_000 / cpu['100 sentences']:,.0f} sentences per "
           f"worker-CPU-second, x{os.cpu_count()} cores = {100_000 * os.cpu_count() / cpu['100 sentences']:,.0f}/s)")
     biggest = max(w["rss_mb"] for _, ws in samples for w in ws)
-    print(f"  memory per worker: {biggest:.0f} MB RSS at most (target < 300 MB): {'met' if biggest < 300 else 'NOT met'}")
+    print(f"  memory per worker: {biggest:.0f} MB RSS at most (target < 300 MB): "
+          f"{'met' if biggest < 300 else 'NOT met'}")
     print(f"  soak: 5xx {soak['s5']}, dropped {dropped}, RSS growth {growth:+.1f} MB over the soak: "
           f"{'met' if soak['s5'] == 0 and dropped == 0 and growth < 10 else 'NOT met'}")
 

@@ -118,10 +118,13 @@ class Classifier:
         best = probabilities.argmax(axis=1)
         if explain and self._explainer is None:
             self._explainer = LinearExplainer(self.pipeline)
+        # Rounding and conversion once for the whole matrix: per-value Python calls
+        # cost as much as the classifier itself in large batches.
+        rows = np.round(probabilities, 6).tolist()
         results = []
-        for i, (row, top) in enumerate(zip(probabilities.tolist(), best.tolist())):
-            scores = {label: round(p, 6) for label, p in zip(LABEL_IDS, row)}
-            confidence = scores[LABEL_IDS[top]]
+        for i, (row, top) in enumerate(zip(rows, best.tolist())):
+            scores = dict(zip(LABEL_IDS, row))
+            confidence = row[top]
             label = None if abstain_below is not None and confidence < abstain_below else LABEL_IDS[top]
             explanation = self._explainer.explain_row(texts[i], features[i], top, top_k) if explain else None
             results.append(Prediction(label, confidence, scores, explanation))

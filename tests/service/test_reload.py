@@ -195,7 +195,8 @@ def test_requests_in_flight_during_reloads_all_succeed_on_one_consistent_model(
         while not stop.is_set():
             response = client.post("/v1/classify", json={"sentences": [PROBE]})
             body = response.get_json() or {}
-            seen.append((response.status_code, body.get("model", {}).get("version"), (body.get("results") or [None])[0]))
+            result = (body.get("results") or [None])[0]
+            seen.append((response.status_code, body.get("model", {}).get("version"), result))
         return seen
 
     with ThreadPoolExecutor(max_workers=4) as pool:
