@@ -20,6 +20,7 @@ import joblib
 import sklearn
 
 from .labels import LABEL_IDS
+from .durable import fsync_dir
 
 __all__ = ["MODEL_FILE", "METADATA_FILE", "ModelLoadError", "save_model_dir", "read_model_dir", "file_sha256"]
 
@@ -38,14 +39,6 @@ def file_sha256(path: str | Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def save_model_dir(model, metadata: dict, out_dir: str | Path) -> dict:
@@ -102,7 +95,7 @@ def _swap_into_place(staging: Path, out_dir: Path) -> None:
         if retired is not None:
             os.rename(retired, out_dir)
         raise
-    _fsync_dir(out_dir.parent)
+    fsync_dir(out_dir.parent)
     if retired is not None:
         shutil.rmtree(retired, ignore_errors=True)
 

@@ -23,7 +23,6 @@ from .corpus import MAX_TEXT_CHARS, CorpusError, read_corpus
 from .pipeline import CANDIDATE_CONFIGS, DEFAULT_CONFIG
 from .promotion import HeldOutOverlap, check_unseen, decide_promotion, format_promotion, promote
 from .report import build_report, format_report, format_scores, write_report
-from .labels import LABEL_IDS
 from .trainer import train
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_NOT_PROMOTED = 0, 1, 2, 3

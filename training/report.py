@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from .classifier import Classifier
+from .durable import write_bytes_atomically
 from .corpus import Corpus
 from .evaluation import calibration_report, score_predictions
 from .labels import LABEL_IDS
@@ -72,19 +71,6 @@ def format_report(report: dict) -> str:
     return "\n".join(lines)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, staging = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(staging, path)
-    except BaseException:
-        os.unlink(staging)
-        raise
-
-
 def _confusion_png(report: dict, path: Path) -> bool:
     try:
         import matplotlib
@@ -115,8 +101,8 @@ def write_report(report: dict, out_dir: str | Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [out_dir / "report.json", out_dir / "report.md"]
-    _write_atomically(written[0], json.dumps(report, indent=2).encode("utf-8"))
-    _write_atomically(written[1], (format_report(report) + "\n").encode("utf-8"))
+    write_bytes_atomically(written[0], json.dumps(report, indent=2).encode("utf-8"))
+    write_bytes_atomically(written[1], (format_report(report) + "\n").encode("utf-8"))
     if _confusion_png(report, out_dir / "confusion.png"):
         written.append(out_dir / "confusion.png")
     return written

@@ -18,7 +18,7 @@ from .classifier import Classifier
 from .corpus import Corpus, CorpusError, CorpusProblem, read_corpus
 from .evaluation import cross_validation, holdout_evaluation
 from .labels import LABEL_IDS
-from .pipeline import BASELINE_CONFIG, CANDIDATE_CONFIGS, DEFAULT_CONFIG, PipelineConfig, build_pipeline
+from .pipeline import CANDIDATE_CONFIGS, DEFAULT_CONFIG, PipelineConfig, build_pipeline
 
 __all__ = ["TrainResult", "train", "train_on_corpus"]
 

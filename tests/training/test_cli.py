@@ -2,7 +2,6 @@ import json
 import subprocess
 import sys
 
-import pytest
 
 from tests.conftest import TINY_CORPUS, write_csv
 from training.cli import main
@@ -80,3 +79,16 @@ def test_module_entry_point_and_usage_errors():
     assert done.returncode == 0 and "48 rows" in done.stdout
     done = subprocess.run([sys.executable, "-m", "training", "bogus"], capture_output=True, text=True)
     assert done.returncode == 2 and "invalid choice" in done.stderr
+
+
+def test_evaluate_writes_a_report_with_calibration_and_confident_errors(capsys, tmp_path, trained_model_dir):
+    data = write_csv(tmp_path / "eval.csv", "text,label\nPolice said two men were arrested.,rumor\n"
+                     "It may rain tomorrow.,speculation\nRumours spread that the dam broke.,rumor\n")
+    code, out, _ = run(capsys, "evaluate", "--model", str(trained_model_dir), "--data", str(data),
+                       "--report", str(tmp_path / "report"), "--quiet")
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert code == 0 and report["n"] == 3 and "calibration" in report
+    wrong = [e for e in report["confident_errors"]]
+    assert all(e["true"] != e["predicted"] for e in wrong)
+    assert {e["origin"] for e in wrong} <= {f"{data}:{line}" for line in (2, 3, 4)}
+    assert "macro-F1" in (tmp_path / "report" / "report.md").read_text() and "macro-F1" in out

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..labels import LABEL_IDS
+from ..durable import fsync_dir
 from .sources import BulkInputError
 
 __all__ = [
@@ -78,14 +79,6 @@ def rejects_path(output_dir: str | Path, pid: str) -> Path:
     return Path(output_dir) / REJECTS_DIR / f"part-{pid}.parquet"
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _replace_atomically(path: Path, write) -> None:
     """Call ``write(handle)`` on a temporary file beside ``path``, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,7 +94,7 @@ def _replace_atomically(path: Path, write) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def write_parquet_atomically(table: pa.Table, path: Path, stats: dict | None = None) -> None:

@@ -40,6 +40,7 @@ from .model import (
     utc_now,
 )
 from .store import FeedbackStore
+from ..durable import fsync_dir
 
 __all__ = ["CsvFeedbackStore", "CSV_COLUMNS", "CSV_FILE"]
 
@@ -135,7 +136,7 @@ class CsvFeedbackStore(FeedbackStore):
         finally:
             os.close(fd)
         if created:
-            _fsync_dir(self._dir)  # the new file's name must survive a crash too
+            fsync_dir(self._dir)  # the new file's name must survive a crash too
 
     def _catch_up(self, committed: int) -> None:
         """Read the rows other writers appended since this process last looked."""
@@ -231,10 +232,3 @@ def _stored(row: dict) -> StoredFeedback:
     except ValueError as exc:
         raise FeedbackStoreError(f"feedback row {row.get('id')!r} is invalid: {exc}") from None
 
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
