@@ -80,6 +80,13 @@ def when_ready(server):
     server.handle_hup = forward_hup_to_workers
 
 
+def post_fork(server, worker):
+    # Until post_worker_init installs the reload handler, SIGHUP would kill a booting
+    # worker (gunicorn resets it to the default action); blocked, it waits instead and
+    # is handled as soon as the handler is in place.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
+
+
 def post_worker_init(worker):
     # Imported here, in the worker: the master never loads the model stack.
     from service.reload_signals import install_worker_reload

@@ -78,6 +78,9 @@ def install_worker_reload(app: Flask, master_pid: int | None = None) -> threadin
     thread.start()
     signal.signal(signal.SIGHUP, lambda signum, frame: requests.put(signum))
     signal.siginterrupt(signal.SIGHUP, False)  # do not interrupt a request's system calls
+    # gunicorn_conf.post_fork blocked SIGHUP while the worker booted; one sent then is
+    # delivered now, to the handler.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGHUP})
     if master_pid is not None:
         app.extensions[PROPAGATE_KEY] = lambda: os.kill(master_pid, signal.SIGHUP)
     return thread

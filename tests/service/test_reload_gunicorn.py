@@ -12,12 +12,15 @@ import os
 import re
 import shutil
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
 
-from tests.service.gunicorn_server import run_gunicorn
+from tests.service.gunicorn_server import GUNICORN_CONF, ROOT, free_port, run_gunicorn
 from tests.service.test_reload import install, second_model_dir  # noqa: F401  (fixture)
 
 RELOAD_TIMEOUT_SECONDS = 60
@@ -97,3 +100,41 @@ def test_sighup_to_one_worker_reloads_only_that_worker(server, second_model_dir)
     time.sleep(1.0)  # time enough for a second worker to (wrongly) reload too
     assert len(re.findall(rf"SIGHUP: now serving model {re.escape(new)}", server.log())) == 1
     assert server.worker_pids() == workers  # the worker lives on
+
+
+def test_sighup_while_a_worker_boots_waits_for_it_instead_of_killing_it(tmp_path, trained_model_dir):
+    """gunicorn resets SIGHUP to "terminate" in a new worker; the config blocks it until
+    the reload handler is installed, so a reload sent during boot is handled after it."""
+    port = free_port()
+    env = {**os.environ, "CLAIMS_MODEL_DIR": str(trained_model_dir), "CLAIMS_LOG_FORMAT": "text",
+           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
+    log_path = tmp_path / "gunicorn.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "--bind", f"127.0.0.1:{port}",
+             "--workers", "1", "service.wsgi:app"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    try:
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+        deadline = time.monotonic() + RELOAD_TIMEOUT_SECONDS
+        while "Booting worker" not in log_path.read_text(errors="replace") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        # post_fork runs right after that line; the worker then imports the app and
+        # loads the model for a second or more. (Before post_fork a SIGHUP only lands in
+        # the master's signal queue copied into the child: lost, and harmless, as the
+        # worker has yet to read the model directory.)
+        time.sleep(0.2)
+        [booting] = [int(pid) for pid in children.read_text().split()]
+        assert "SIGHUP" not in log_path.read_text(errors="replace")
+        os.kill(booting, signal.SIGHUP)
+
+        while time.monotonic() < deadline and "SIGHUP: model" not in log_path.read_text(errors="replace"):
+            time.sleep(0.1)
+        log_text = log_path.read_text(errors="replace")
+        assert "is already the newest" in log_text, log_text[-3000:]
+        assert [int(pid) for pid in children.read_text().split()] == [booting]  # never replaced
+        assert requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
