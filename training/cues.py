@@ -6,8 +6,9 @@ frames that depend on capitalisation ("Smith said", "said the minister") and
 combinations the guide's decision order depends on (an official actor *with* a
 reporting verb). Families group many surface forms into one feature, so a cue the
 corpus saw in one wording transfers to the others. Matching is one pass over the
-tokens with a dictionary keyed by each phrase's first word, fast enough for
-tens of thousands of sentences a second.
+tokens the word features use too (:func:`word_tokens`), with dictionaries keyed
+by each word and by each phrase's first word, fast enough for tens of thousands
+of sentences a second.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["CUE_FAMILIES", "CUE_COMBINATIONS", "CueFeatures", "cue_counts", "cue_matches"]
+__all__ = ["CUE_FAMILIES", "CUE_COMBINATIONS", "TOKEN_PATTERN", "CueFeatures", "cue_counts", "cue_matches", "word_tokens"]
 
 #: Family -> phrases. Order fixes the feature columns.
 CUE_FAMILIES: dict[str, tuple[str, ...]] = {
@@ -29,14 +30,14 @@ CUE_FAMILIES: dict[str, tuple[str, ...]] = {
         "{spokesman|spokeswoman|spokesmen|spokeswomen|spokesperson|spokespeople}", "official", "officials",
         "police", "army", "military", "armed forces", "department", "agency", "authority", "authorities",
         "council", "mayor", "governor", "commission", "commissioner", "regulator", "court", "judge",
-        "prosecutor", "prosecutors", "senator", "senators", "mp", "mps", "lawmaker", "lawmakers", "parliament",
+        "prosecutor", "prosecutors", "senator", "senators", "lawmaker", "lawmakers", "parliament",
         "congress", "cabinet", "chancellor", "secretary", "state media", "state television", "embassy",
-        "un", "nato", "who", "eu", "imf", "central bank", "ceo", "chief executive", "chairman", "chairwoman",
+        "central bank", "chief executive", "chairman", "chairwoman",
         "board", "company", "firm", "club", "manager", "coach", "union", "party", "campaign", "federation",
-        "league", "white house", "kremlin", "downing street", "pentagon", "fbi", "nhs", "electoral",
+        "league", "white house", "kremlin", "downing street", "pentagon", "electoral",
         "statement", "press release", "press conference", "briefing", "officer", "officers", "general",
         "commander", "prime minister", "premier", "chief", "director", "head of",
-    ),
+    ),  # plus the upper-case acronyms of _ACRONYMS, matched on the text ("WHO", not "who")
     "neutral_reporting_verb": (
         "said", "says", "say", "told", "tells", "stated", "states", "added", "adds", "explained", "noted",
         "wrote", "writes", "according to", "{speaking|talking} to", "in a statement",
@@ -62,7 +63,7 @@ CUE_FAMILIES: dict[str, tuple[str, ...]] = {
         "source", "sources", "insider", "insiders", "people familiar", "person familiar", "familiar with",
         "condition of anonymity", "not authorised to", "not authorized to", "asked not to be named",
         "declined to be named", "requested anonymity", "unnamed", "anonymous", "anonymously", "one official",
-        "an official", "close to", "a person", "people close",
+        "an official", "{people|person|someone|those|aides|allies|friends|figures|sources|source} close to",
     ),
     "diffuse_source": (
         "post", "posts", "posted", "online", "social media", "viral", "{circulate|circulates|circulated|circulating}",
@@ -76,7 +77,8 @@ CUE_FAMILIES: dict[str, tuple[str, ...]] = {
         "{is|are|was|were} said to", "{is|are|was|were} reported to", "{is|are|was|were} {rumoured|rumored}",
         "according to {reports|unconfirmed reports|media reports|press reports|local reports|news reports}",
         "reports {say|said|suggest|suggested|claim|claimed}", "it is claimed", "could not be verified",
-        "could not be independently verified", "not been verified", "there are suggestions", "hearing",
+        "could not be independently verified", "not been verified", "there are suggestions",
+        "{i'm|im|we're|i|we|am|are} hearing", "hearing {that|reports|rumours|rumors}",
         "we are getting reports", "getting reports",
     ),
     "hedge_modal": (
@@ -110,6 +112,16 @@ CUE_FAMILIES: dict[str, tuple[str, ...]] = {
         "understands", "told the", "interview", "journal", "post", "television", "radio", "channel",
     ),
     "first_person": ("we", "our", "us", "i", "my", "me"),
+    # Speakers the guide says are not official: what they state as fact is an attributed fact.
+    "private_speaker": (
+        "professor", "dr", "expert", "experts", "analyst", "analysts", "researcher", "researchers", "scientist",
+        "scientists", "economist", "economists", "historian", "author", "novelist", "artist", "curator",
+        "columnist", "critic", "witness", "witnesses", "eyewitness", "eyewitnesses", "resident", "residents",
+        "neighbour", "neighbor", "neighbours", "neighbors", "fan", "fans", "owner", "shopkeeper", "student",
+        "students", "parent", "parents", "mother", "father", "survivor", "survivors", "relative", "relatives",
+        "victim", "victims", "former", "retired", "lecturer", "doctor", "nurse", "teacher", "volunteer",
+        "passenger", "passengers", "customer", "customers", "worker", "workers", "farmer", "farmers", "defendant",
+    ),
 }
 
 #: Pairs of families whose co-occurrence is a feature of its own.
@@ -118,6 +130,8 @@ CUE_COMBINATIONS: tuple[tuple[str, str], ...] = (
     ("official_actor", "assertive_reporting_verb"),
     ("official_actor", "denial_verb"),
     ("official_actor", "hedge_modal"),
+    ("private_speaker", "neutral_reporting_verb"),
+    ("private_speaker", "quotation"),
     ("anonymous_source", "neutral_reporting_verb"),
     ("anonymous_source", "forecast"),
     ("diffuse_source", "unverified_flag"),
@@ -132,8 +146,18 @@ CUE_COMBINATIONS: tuple[tuple[str, str], ...] = (
 SHAPE_FAMILIES = ("frame_subject_said", "frame_said_subject", "post_marker", "number", "quotation", "question")
 
 _SAY = frozenset({"said", "says", "told", "tells", "added", "stated", "wrote"})
-_TOKEN = re.compile(r"[#@]?[\w'’]+|\?")
-_QUOTES = ('"', "“", "”", "«", "»")
+#: The project's word tokens, shared by the word n-grams and the cues: words keep
+#: inner apostrophes and hyphens ("don't", "so-called"); a hashtag or handle stays one
+#: token so posts keep their markers; "?" is a token of its own.
+TOKEN_PATTERN = r"(?u)[#@]?\b\w[\w'’-]*\b|\?"
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+
+def word_tokens(text: str) -> list[str]:
+    """Lower-cased tokens of ``text``: exactly what a ``TfidfVectorizer`` with
+    ``token_pattern=TOKEN_PATTERN`` (and default lower-casing) analyses it into,
+    so one tokenisation can feed both the word features and the cues."""
+    return _TOKEN.findall(text.lower())
 
 
 def _expand(phrase: str) -> list[tuple[str, ...]]:
@@ -142,60 +166,106 @@ def _expand(phrase: str) -> list[tuple[str, ...]]:
     return [tuple(words) for words in itertools.product(*options)]
 
 
-def _build_index() -> dict[str, list[tuple[tuple[str, ...], int]]]:
-    """First word -> [(phrase words, family column)], for one pass over the tokens."""
-    index: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+def _build_indexes() -> tuple[dict[str, tuple[int, ...]], dict[tuple[str, str], list[tuple[list[str], int]]]]:
+    """One-word phrases: word -> family columns (a word can belong to several);
+    longer phrases: their first two words -> [(phrase words, family column)]."""
+    single: dict[str, tuple[int, ...]] = {}
+    multi: dict[tuple[str, str], list[tuple[list[str], int]]] = {}
     for family_id, phrases in enumerate(CUE_FAMILIES.values()):
         for phrase in phrases:
             for words in _expand(phrase):
-                index.setdefault(words[0], []).append((words, family_id))
-    return index
+                if len(words) == 1:
+                    single[words[0]] = single.get(words[0], ()) + (family_id,)
+                else:
+                    multi.setdefault(words[:2], []).append((list(words), family_id))
+    return single, multi
 
 
-_INDEX = _build_index()
+_SINGLE, _MULTI = _build_indexes()
+_MULTI_BIGRAMS = frozenset(_MULTI)
 FEATURE_FAMILIES: tuple[str, ...] = tuple(CUE_FAMILIES) + SHAPE_FAMILIES
 _COLUMN = {name: i for i, name in enumerate(FEATURE_FAMILIES)}
 # Columns of each combination's two families, for one vectorised AND per batch.
 _PAIR_LEFT = np.array([_COLUMN[a] for a, _ in CUE_COMBINATIONS], dtype=np.intp)
 _PAIR_RIGHT = np.array([_COLUMN[b] for _, b in CUE_COMBINATIONS], dtype=np.intp)
-_N_LEXICAL = len(CUE_FAMILIES)
-
-
-_FRAMES = "frame_subject_said", "frame_said_subject"
-_DETERMINERS = frozenset({"the", "a", "an"})
+_SUBJECT_SAID, _SAID_SUBJECT = _COLUMN["frame_subject_said"], _COLUMN["frame_said_subject"]
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
-_POST_PREFIXES = ("#", "@", "http://", "https://", "BREAKING", "UPDATE:", "JUST IN", "RT @")
+# Official bodies known by an acronym that is also a common word once lower-cased
+# ("WHO"/"who", "UN"), so matched as written.
+_ACRONYM_LIST = ("WHO", "UN", "EU", "IMF", "NATO", "FBI", "CIA", "NHS", "MP", "MPs", "CEO", "FDA", "EPA", "OECD", "ECB", "SEC")
+_ACRONYMS = re.compile(rf"\b(?:{'|'.join(_ACRONYM_LIST)})\b")
+_ACRONYM_WORDS = frozenset(acronym.lower() for acronym in _ACRONYM_LIST)
+_OFFICIAL_ACTOR = list(CUE_FAMILIES).index("official_actor")
+_POST_MARKER, _NUMBER, _QUOTATION, _QUESTION = (_COLUMN[name] for name in ("post_marker", "number", "quotation", "question"))
+_HAS_DIGIT = re.compile(r"\d").search
+# "Smith said", "Reuters reported"-style frames: a capitalised word, then a saying verb
+# ("Smith, said" too: punctuation between is skipped, as the tokens skip it) ...
+_SAY_WORDS = "|".join(sorted(_SAY))
+_NAME_THEN_SAY = re.compile(rf"(?<![\w'’-])[A-Z][\w'’-]*[^\w#@]+(?i:{_SAY_WORDS})\b")
+# ... and "said the minister", "said Smith".
+_SAY_THEN_NAME = re.compile(rf"\b(?i:{_SAY_WORDS})[^\w#@]+(?:(?i:the|an?)\b|[A-Z])")
+_POST_MARKERS = re.compile(r"[#@]|https?://|BREAKING|UPDATE:|JUST IN")
+_QUOTE_MARKS = re.compile(r'["“”«»]')
 
 
-def _scan(text: str, matches: dict | None = None) -> list[int]:
-    text = text.replace("’", "'")
-    original = _TOKEN.findall(text)
-    tokens = _TOKEN.findall(text.lower())
-    if len(tokens) != len(original):  # lower() changed a token boundary (rare Unicode)
-        tokens = [t.lower() for t in original]
+def _scan(text: str, tokens: list[str] | None = None, matches: dict | None = None) -> list[int]:
+    """Counts of every family in :data:`FEATURE_FAMILIES` order.
+
+    ``tokens`` are :func:`word_tokens` of ``text`` when the caller has them already.
+    This runs for every sentence the service classifies, so the work is done by
+    dictionary lookups and set intersections (in C) and by patterns run only when a
+    cheap test says they can match; Python loops touch only the tokens that are cues.
+    ``matches``, when given, collects each lexical family's matched words as written.
+    """
+    if tokens is None:
+        tokens = word_tokens(text)
+    if "’" in text:  # the lexicons spell apostrophes straight
+        text = text.replace("’", "'")
+        tokens = [token.replace("’", "'") for token in tokens]
     counts = [0] * len(FEATURE_FAMILIES)
-    n = len(tokens)
-    subject_said, said_subject = _COLUMN["frame_subject_said"], _COLUMN["frame_said_subject"]
-    for i, token in enumerate(tokens):
-        entries = _INDEX.get(token)
-        if entries is None:
-            continue
-        for words, family in entries:
-            size = len(words)
-            if size == 1 or tuple(tokens[i : i + size]) == words:
+    original = None
+    if matches is None:
+        for families in filter(None, map(_SINGLE.get, tokens)):
+            for family in families:
                 counts[family] += 1
-                if matches is not None:
-                    matches.setdefault(FEATURE_FAMILIES[family], []).append(" ".join(original[i : i + size]))
-        if token in _SAY:
-            if i > 0 and original[i - 1][:1].isupper():
-                counts[subject_said] += 1
-            if i + 1 < n and (tokens[i + 1] in _DETERMINERS or original[i + 1][:1].isupper()):
-                counts[said_subject] += 1
-    # Shapes read off the whole text with C-level string methods.
-    counts[_COLUMN["post_marker"]] = sum(text.count(marker) for marker in _POST_PREFIXES)
-    counts[_COLUMN["number"]] = len(_DIGITS.findall(text))
-    counts[_COLUMN["quotation"]] = sum(text.count(q) for q in _QUOTES)
-    counts[_COLUMN["question"]] = text.count("?")
+    else:
+        original = _TOKEN.findall(text)
+        if len(original) != len(tokens):  # lower() moved a token boundary (rare Unicode)
+            original = None
+        for i, token in enumerate(tokens):
+            for family in _SINGLE.get(token, ()):
+                counts[family] += 1
+                matches.setdefault(FEATURE_FAMILIES[family], []).append(original[i] if original else token)
+    for bigram in _MULTI_BIGRAMS.intersection(zip(tokens, tokens[1:])):
+        first, second = bigram
+        i = tokens.index(first)
+        while True:
+            if tokens[i + 1 : i + 2] == [second]:
+                for words, family in _MULTI[bigram]:
+                    if len(words) == 2 or tokens[i : i + len(words)] == words:
+                        counts[family] += 1
+                        if matches is not None:
+                            found = original[i : i + len(words)] if original else words
+                            matches.setdefault(FEATURE_FAMILIES[family], []).append(" ".join(found))
+            try:
+                i = tokens.index(first, i + 1)
+            except ValueError:
+                break
+    if not _ACRONYM_WORDS.isdisjoint(tokens):
+        for acronym in _ACRONYMS.findall(text):
+            counts[_OFFICIAL_ACTOR] += 1
+            if matches is not None:
+                matches.setdefault("official_actor", []).append(acronym)
+    if not _SAY.isdisjoint(tokens):
+        counts[_SUBJECT_SAID] = len(_NAME_THEN_SAY.findall(text))
+        counts[_SAID_SUBJECT] = len(_SAY_THEN_NAME.findall(text))
+    if "#" in text or "@" in text or "://" in text or "BREAKING" in text or "UPDATE:" in text or "JUST IN" in text:
+        counts[_POST_MARKER] = len(_POST_MARKERS.findall(text))
+    if _HAS_DIGIT(text):
+        counts[_NUMBER] = len(_DIGITS.findall(text))
+    if '"' in text or "“" in text or "”" in text or "«" in text or "»" in text:
+        counts[_QUOTATION] = len(_QUOTE_MARKS.findall(text))
+    counts[_QUESTION] = text.count("?")
     return counts
 
 
@@ -207,7 +277,7 @@ def cue_counts(text: str) -> list[int]:
 def cue_matches(text: str) -> dict[str, list[str]]:
     """The matched words of each lexical family present in ``text`` (for tests and explanations)."""
     found: dict[str, list[str]] = {}
-    counts = _scan(text, found)
+    counts = _scan(text, matches=found)
     for name in SHAPE_FAMILIES:
         if counts[_COLUMN[name]]:
             found[name] = [str(counts[_COLUMN[name]])]
@@ -282,14 +352,19 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "feature_names_")
         return sparse.csr_matrix(self.dense_features(self._texts(X, reset=False)))
 
-    def dense_features(self, texts: list[str]) -> np.ndarray:
+    def dense_features(self, texts: list[str], tokens: list[list[str]] | None = None) -> np.ndarray:
         """The cue matrix as a dense array, for a list of strings (no input checks).
 
         :meth:`transform` is this plus checks and a sparse copy; the serving path
         (:mod:`training.inference`) calls it directly, as those cost more than the
-        cues themselves for one sentence.
+        cues themselves for one sentence, and passes the texts' :func:`word_tokens`
+        when it has them already.
         """
-        counts = np.array([_scan(text) for text in texts], dtype=np.float64).reshape(len(texts), -1)
+        if tokens is None:
+            rows = [_scan(text) for text in texts]
+        else:
+            rows = [_scan(text, text_tokens) for text, text_tokens in zip(texts, tokens)]
+        counts = np.array(rows, dtype=np.float64).reshape(len(texts), -1)
         features = np.minimum(counts, self.max_count) / self.max_count
         if self.combinations:
             present = counts > 0

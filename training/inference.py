@@ -23,6 +23,7 @@ difference beyond float rounding, or a step it does not know, and
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -35,6 +36,8 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer,
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils import murmurhash3_32
+
+from .cues import TOKEN_PATTERN, CueFeatures, word_tokens
 
 __all__ = ["CompiledPipeline", "compile_pipeline", "CHECK_SENTENCES"]
 
@@ -57,9 +60,10 @@ CHECK_SENTENCES = (
 #: Largest difference from the pipeline's numbers accepted (float summation order only).
 TOLERANCE = 1e-9
 
-#: From this many texts on, a HashingVectorizer's own (compiled) transform is faster
-#: than counting terms in Python; below it, its fixed overhead dominates.
-_HASHER_BATCH = 16
+#: From this many texts on, a HashingVectorizer's own (compiled) transform, and
+#: counting vocabulary terms with numpy, are faster than counting them per text in
+#: Python; below it, their fixed overhead dominates.
+_BATCH = 16
 
 # Non-zero features as coordinates: (row, column, value) arrays, row-major.
 Coordinates = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -81,7 +85,7 @@ class CompiledPipeline:
     """
 
     def __init__(self, blocks, weights: sparse.csr_matrix, intercepts, calibration, n_models, classes):
-        self._blocks: list[tuple[Callable, int]] = blocks  # (texts -> Coordinates, width)
+        self._blocks: list[tuple[Callable, int]] = blocks  # ((texts, tokens) -> Coordinates, width)
         self._n_features = sum(width for _, width in blocks)
         # Only features with a weight matter: a dense (rows_used + 1, models * classes)
         # matrix and a map from feature column to its row (the last row, all zeros,
@@ -98,8 +102,10 @@ class CompiledPipeline:
     def _coordinates(self, texts: list[str]) -> Coordinates:
         rows, columns, values = [], [], []
         offset = 0
+        # Tokenised once for every block that reads word tokens (words and cues).
+        tokens = [word_tokens(text) for text in texts]
         for transform, width in self._blocks:
-            row, column, value = transform(texts)
+            row, column, value = transform(texts, tokens)
             rows.append(row)
             columns.append(column + offset)
             values.append(value)
@@ -173,9 +179,9 @@ def _tfidf_weighting(tfidf) -> Callable[[Coordinates, int], Coordinates]:
 
 
 def _counter(analyzer: Callable, column_of: Callable[[str], int | None], binary: bool) -> Callable:
-    """Texts -> coordinates of their term counts, columns ascending within a row."""
+    """Texts (or their tokens) -> coordinates of their term counts, columns ascending within a row."""
 
-    def count(texts: list[str]) -> Coordinates:
+    def count_each(texts: list) -> Coordinates:
         rows, columns, values = [], [], []
         for i, text in enumerate(texts):
             counts = Counter(map(column_of, analyzer(text)))  # counted in C
@@ -186,7 +192,21 @@ def _counter(analyzer: Callable, column_of: Callable[[str], int | None], binary:
             values.extend([1] * len(present) if binary else map(counts.__getitem__, present))
         return np.array(rows, dtype=np.intp), np.array(columns, dtype=np.intp), np.array(values, dtype=np.float64)
 
-    return count
+    def count_batch(texts: list) -> Coordinates:
+        # Every term's column in one flat array (-1 outside the vocabulary), then one
+        # sort of (row, column) keys counts them all: no Python work per term.
+        terms = [analyzer(text) for text in texts]
+        lengths = np.fromiter(map(len, terms), dtype=np.intp, count=len(terms))
+        flat = np.array([-1 if c is None else c for c in map(column_of, itertools.chain.from_iterable(terms))],
+                        dtype=np.int64)
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        known = flat >= 0
+        width = int(flat.max()) + 1 if flat.size else 1
+        keys, counts = np.unique(rows[known] * width + flat[known], return_counts=True)
+        values = np.ones(len(keys)) if binary else counts.astype(np.float64)
+        return (keys // width).astype(np.intp), (keys % width).astype(np.intp), values
+
+    return lambda texts: count_each(texts) if len(texts) < _BATCH else count_batch(texts)
 
 
 def _hashed_block(block: Pipeline) -> tuple[Callable, int]:
@@ -204,8 +224,8 @@ def _hashed_block(block: Pipeline) -> tuple[Callable, int]:
                                hasher.binary)
     weigh = _tfidf_weighting(tfidf)
 
-    def transform(texts: list[str]) -> Coordinates:
-        if len(texts) < _HASHER_BATCH:
+    def transform(texts: list[str], tokens) -> Coordinates:
+        if len(texts) < _BATCH:
             counts = count_in_python(texts)
         else:
             matrix = hasher.transform(texts).tocsr()
@@ -217,21 +237,31 @@ def _hashed_block(block: Pipeline) -> tuple[Callable, int]:
     return transform, width
 
 
+def _reads_word_tokens(vectorizer: TfidfVectorizer) -> bool:
+    """Whether the vectorizer's analyzer is :func:`word_tokens` (single words, the shared pattern)."""
+    return (vectorizer.analyzer == "word" and vectorizer.ngram_range == (1, 1) and vectorizer.lowercase
+            and vectorizer.token_pattern == TOKEN_PATTERN and vectorizer.preprocessor is None
+            and vectorizer.tokenizer is None and vectorizer.strip_accents is None and vectorizer.stop_words is None)
+
+
 def _vocabulary_block(vectorizer: TfidfVectorizer) -> tuple[Callable, int]:
     """TfidfVectorizer: the same counting scikit-learn does (a dictionary lookup per term)."""
     vocabulary = vectorizer.vocabulary_
-    count = _counter(vectorizer.build_analyzer(), vocabulary.get, vectorizer.binary)
     weigh = _tfidf_weighting(vectorizer)
-    return (lambda texts: weigh(count(texts), len(texts))), len(vocabulary)
+    if _reads_word_tokens(vectorizer):  # reuse the batch's tokens instead of analysing again
+        count = _counter(lambda tokens: tokens, vocabulary.get, vectorizer.binary)
+        return (lambda texts, tokens: weigh(count(tokens), len(texts))), len(vocabulary)
+    count = _counter(vectorizer.build_analyzer(), vocabulary.get, vectorizer.binary)
+    return (lambda texts, tokens: weigh(count(texts), len(texts))), len(vocabulary)
 
 
 def _dense_block(transformer, sample: list[str]) -> tuple[Callable, int]:
     """Any other block, through its own output; the cue features have a check-free dense form."""
-    dense = getattr(transformer, "dense_features", None)
+    dense = transformer.dense_features if isinstance(transformer, CueFeatures) else None
 
-    def transform(texts: list[str]) -> Coordinates:
+    def transform(texts: list[str], tokens) -> Coordinates:
         if dense is not None:
-            matrix = np.asarray(dense(texts))
+            matrix = np.asarray(dense(texts, tokens))
             row, column = np.nonzero(matrix)
             return row, column, matrix[row, column].astype(np.float64)
         matrix = sparse.csr_matrix(transformer.transform(texts))
@@ -315,7 +345,7 @@ def compile_pipeline(pipeline, check_texts: Sequence[str] = CHECK_SENTENCES) -> 
     CompiledPipeline or None
     """
     texts = list(check_texts)
-    batch = texts * (_HASHER_BATCH // len(texts) + 1)
+    batch = texts * (_BATCH // len(texts) + 1)
     try:
         compiled = _build(pipeline, texts)
         gaps = []

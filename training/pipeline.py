@@ -16,7 +16,7 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from .cues import CueFeatures
+from .cues import TOKEN_PATTERN, CueFeatures
 
 __all__ = [
     "PipelineConfig",
@@ -29,9 +29,6 @@ __all__ = [
     "build_baseline_pipeline",
 ]
 
-#: Words keep inner apostrophes and hyphens ("don't", "so-called"); a hashtag or
-#: handle stays one token so posts keep their markers; "?" is a token of its own.
-TOKEN_PATTERN = r"(?u)[#@]?\b\w[\w'’-]*\b|\?"
 HASH_FEATURES = 2**20
 
 

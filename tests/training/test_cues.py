@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from training.cues import CueFeatures, cue_matches
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from training.cues import TOKEN_PATTERN, CueFeatures, cue_matches, word_tokens
 
 
 @parametrize_with_checks([CueFeatures(), CueFeatures(max_count=1, combinations=False)])
@@ -29,6 +31,10 @@ def test_sklearn_transformer_contract(estimator, check):
         ("Rates are expected to rise.", "forecast", ["are expected to"]),
         ("Economists believe it will pass.", "belief", ["believe"]),
         ("Hospital records show 41 were hurt.", "evidence_record", ["records show", "records"]),
+        ("WHO said the outbreak was contained.", "official_actor", ["WHO"]),
+        ("Dr Ames, who treated the victims, said three had burns.", "private_speaker", ["Dr"]),
+        ("We're hearing the bridge has collapsed.", "unverified_flag", ["We're hearing"]),
+        ("Sources close to the singer said she was ill.", "anonymous_source", ["Sources close to"]),
     ],
 )
 def test_each_family_finds_its_cue(text, family, expected):
@@ -54,6 +60,26 @@ def test_shape_families(text, family):
 def test_plain_narration_has_no_source_cues():
     found = cue_matches("The river burst its banks on Sunday, flooding homes in the lower town.")
     assert not {"unverified_flag", "anonymous_source", "hedge_modal", "official_actor"} & set(found)
+
+
+@pytest.mark.parametrize(
+    "text, family",
+    [
+        ("The man who found the wallet returned it.", "official_actor"),  # a pronoun, not the WHO
+        ("Close to 300 people attended the vigil.", "anonymous_source"),
+        ("The court hearing was adjourned until May.", "unverified_flag"),
+    ],
+)
+def test_common_words_are_not_cues(text, family):
+    assert family not in cue_matches(text)
+
+
+def test_word_tokens_are_what_the_word_features_read():
+    # The compiled inference path feeds these tokens to the word features; it must
+    # not matter whether scikit-learn or word_tokens tokenised the sentence.
+    analyse = TfidfVectorizer(token_pattern=TOKEN_PATTERN).build_analyzer()
+    for text in ["BREAKING: #Flood hits @CityHall, don't panic?", "Rock’n’roll co-op's İstanbul café — 3.5%!"]:
+        assert word_tokens(text) == analyse(text)
 
 
 def test_phrase_must_be_contiguous():
