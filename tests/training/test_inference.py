@@ -94,3 +94,13 @@ def test_a_model_that_predicts_nan_is_not_compiled(tiny):
     for model in [c.estimator for c in getattr(final, "calibrated_classifiers_", [])] or [final]:
         model.coef_ = np.full_like(model.coef_, np.nan)
     assert compile_pipeline(pipeline) is None  # NaN never "matches": the pipeline answers for itself
+
+
+def test_the_default_words_block_reuses_the_cue_tokens(tiny):
+    # One tokenisation per sentence feeds both blocks; a config change that breaks
+    # this silently doubles the tokenising cost of every prediction.
+    from training.inference import _reads_word_tokens
+
+    words = fitted(DEFAULT_CONFIG, tiny).steps[0][1].transformer_list[0][1]
+    assert _reads_word_tokens(words)
+    assert not _reads_word_tokens(TfidfVectorizer(ngram_range=(1, 2)))
