@@ -17,7 +17,7 @@ from .labels import LABEL_IDS
 __all__ = ["Prediction", "Classifier", "load_model"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Prediction:
     """The reading of one sentence.
 

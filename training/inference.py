@@ -99,7 +99,7 @@ class CompiledPipeline:
         self._n_models = n_models
         self.classes_ = classes
 
-    def _coordinates(self, texts: list[str]) -> Coordinates:
+    def _coordinates(self, texts: list[str], ordered: bool = True) -> Coordinates:
         rows, columns, values = [], [], []
         offset = 0
         # Tokenised once for every block that reads word tokens (words and cues).
@@ -111,7 +111,7 @@ class CompiledPipeline:
             values.append(value)
             offset += width
         row, column, value = np.concatenate(rows), np.concatenate(columns), np.concatenate(values)
-        if len(texts) == 1:  # one row: block after block is already column order
+        if len(texts) == 1 or not ordered:  # one row: block after block is already column order
             return row, column, value
         order = np.argsort(row, kind="stable")  # row-major; within a row, blocks stay in column order
         return row[order], column[order], value[order]
@@ -132,7 +132,8 @@ class CompiledPipeline:
     def predict_proba_texts(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities straight from texts, without building a sparse matrix."""
         texts = list(texts)
-        return self._probabilities(self._coordinates(texts), len(texts))
+        # The scatter-add into probabilities does not need row-major order: no sort.
+        return self._probabilities(self._coordinates(texts, ordered=False), len(texts))
 
     def _probabilities(self, coordinates: Coordinates, n_rows: int) -> np.ndarray:
         row, column, value = coordinates
