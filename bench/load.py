@@ -1,6 +1,7 @@
 """Load and latency of the running service: gunicorn driven by wrk over loopback.
 
 Usage: python bench/load.py [--model DIR] [--workers 2] [--threads 4] [--duration 10] [--soak 60]
+                            [--rounds 1] [--scenarios trivial,"one sentence","100 sentences"]
 
 Starts gunicorn itself (``service/gunicorn_conf.py``, as ``make run`` and the image
 do) on a free loopback port, with the model given or one trained from ``data/``
@@ -13,6 +14,10 @@ memory. Prints one table and the issue's targets, met or not.
 
 wrk shares the machine's cores with the service, and other people's jobs may too:
 compare figures from one run, and repeat on a quiet machine before trusting them.
+``--rounds R`` measures every row R times, the rows interleaved, and reports each
+row's medians and the median of the per-round ratios (rows compared side by side
+in time, so a change in the machine's load affects both alike); ``--soak 0`` skips
+the soak and ``--scenarios`` picks scenarios, for short comparisons.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 from training import read_corpus  # noqa: E402
 
 CONCURRENCY = (1, 8, 32)
+SCENARIOS = ("trivial", "one sentence", "100 sentences")
 RESULT_MARK = "@@RESULT@@"
 
 # One wrk script serves every scenario: the requests are pre-formatted in init()
@@ -236,6 +242,22 @@ class MemorySampler(threading.Thread):
         self.samples.append((self.samples[-1][0] + self.interval if self.samples else 0.0, worker_memory(self.master)))
 
 
+#: Counts add up over rounds; figures (rates, latencies, CPU per request) take the median.
+_SUMMED = ("requests", "connect", "read", "write", "timeout", "non_2xx", "s2", "s4", "s5", "other")
+
+
+def combined(measurements: list[dict]) -> dict:
+    """One row from the rounds of a scenario and concurrency: counts summed, figures' medians."""
+    return {key: sum(m[key] for m in measurements) if key in _SUMMED else statistics.median(m[key] for m in measurements)
+            for key in measurements[0]}
+
+
+def paired_ratio(runs: dict, c: int) -> float:
+    """Median over rounds of one sentence's requests/s over the trivial endpoint's, both of the same round."""
+    return statistics.median(one["rps"] / trivial["rps"]
+                             for one, trivial in zip(runs[("one sentence", c)], runs[("trivial", c)]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", help="model directory (default: train one from data/)")
@@ -243,8 +265,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario and concurrency")
-    parser.add_argument("--soak", type=int, default=60, help="seconds of the mixed soak at concurrency 32")
+    parser.add_argument("--soak", type=int, default=60, help="seconds of the mixed soak at concurrency 32 (0: none)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure every row this many times, rows interleaved; report medians")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS),
+                        help=f"comma-separated, of: {', '.join(SCENARIOS)}")
     args = parser.parse_args()
+    args.scenarios = [name.strip() for name in args.scenarios.split(",") if name.strip()]
+    if not args.scenarios or set(args.scenarios) - set(SCENARIOS) or args.rounds < 1:
+        parser.error(f"--scenarios takes names from {', '.join(SCENARIOS)}; --rounds at least 1")
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
 
@@ -269,23 +298,30 @@ def main() -> None:
         wait_ready(url, server)
         master = psutil.Process(server.pid)
         scripts = {name: write_script(scratch, name.replace(" ", "_"), entries)
-                   for name, entries in scenarios(texts).items()}
+                   for name, entries in scenarios(texts).items() if name in args.scenarios}
         for script in scripts.values():  # warm-up: first requests, lazy imports, CPU caches
             run_wrk(url, script, 8, 3)
-        results = {}
-        for name, script in scripts.items():
-            for connections in CONCURRENCY:
-                results[(name, connections)] = measured(master, url, script, connections, args.duration)
-                print(f"  {name:<14} c={connections:<3} {results[(name, connections)]['rps']:9.1f} req/s",
-                      file=sys.stderr, flush=True)
+        runs: dict[tuple[str, int], list[dict]] = {}
+        for round_number in range(1, args.rounds + 1):
+            for name, script in scripts.items():
+                for connections in CONCURRENCY:
+                    result = measured(master, url, script, connections, args.duration)
+                    runs.setdefault((name, connections), []).append(result)
+                    rounds = f"round {round_number}/{args.rounds} " if args.rounds > 1 else ""
+                    print(f"  {rounds}{name:<14} c={connections:<3} {result['rps']:9.1f} req/s "
+                          f"{result['cpu_ms_per_request']:6.2f} ms CPU/request", file=sys.stderr, flush=True)
+        results = {key: combined(measurements) for key, measurements in runs.items()}
         memory_after_scenarios = worker_memory(master)
 
-        soak_script = write_script(scratch, "soak", soak_entries(texts), count_statuses=True)
-        sampler = MemorySampler(master)
-        sampler.start()
-        soak = measured(master, url, soak_script, 32, args.soak)
-        sampler.stop()
-        report(args, results, memory_after_scenarios, soak, sampler.samples, master)
+        soak, samples = None, []
+        if args.soak > 0:
+            soak_script = write_script(scratch, "soak", soak_entries(texts), count_statuses=True)
+            sampler = MemorySampler(master)
+            sampler.start()
+            soak = measured(master, url, soak_script, 32, args.soak)
+            sampler.stop()
+            samples = sampler.samples
+        report(args, results, runs, memory_after_scenarios, soak, samples, master)
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -296,9 +332,10 @@ def main() -> None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def report(args, results, memory, soak, samples, master) -> None:
+def report(args, results, runs, memory, soak, samples, master) -> None:
+    rounds = f", median of {args.rounds} interleaved rounds" if args.rounds > 1 else ""
     print(f"\nservice: gunicorn, {args.workers} workers x {args.threads} threads (gthread); wrk on the same "
-          f"machine ({os.cpu_count()} cores), {args.duration} s per row; load average "
+          f"machine ({os.cpu_count()} cores), {args.duration} s per row{rounds}; load average "
           f"{os.getloadavg()[0]:.1f} at the end")
     print("\n| scenario | concurrency | requests/s | sentences/s | p50 ms | p95 ms | p99 ms | errors "
           "| worker CPU ms/request |")
@@ -314,40 +351,49 @@ def report(args, results, memory, soak, samples, master) -> None:
     for worker in memory:
         print(f"| {worker['pid']} | {worker['rss_mb']:.0f} | {worker['uss_mb']:.0f} |")
 
-    dropped = soak["connect"] + soak["read"] + soak["write"] + soak["timeout"]
-    first = {w["pid"]: w["rss_mb"] for w in samples[0][1]}
-    last = {w["pid"]: w["rss_mb"] for w in samples[-1][1]}
-    peak = {pid: max(w["rss_mb"] for _, ws in samples for w in ws if w["pid"] == pid) for pid in first}
-    print(f"\nsoak: {args.soak} s at concurrency 32, two good requests to one bad: {soak['requests']:,} requests "
-          f"({soak['rps']:,.0f}/s): 2xx {soak['s2']:,}, 4xx {soak['s4']:,}, 5xx {soak['s5']}, other {soak['other']}; "
-          f"dropped connections (connect/read/write/timeout) {dropped}; p99 {soak['p99_ms']:.1f} ms")
-    for pid in first:
-        print(f"  worker {pid}: RSS {first[pid]:.1f} MB at start, {peak[pid]:.1f} peak, {last.get(pid, 0):.1f} at end "
-              f"({len(samples)} samples)")
+    if soak is not None:
+        dropped = soak["connect"] + soak["read"] + soak["write"] + soak["timeout"]
+        first = {w["pid"]: w["rss_mb"] for w in samples[0][1]}
+        last = {w["pid"]: w["rss_mb"] for w in samples[-1][1]}
+        peak = {pid: max(w["rss_mb"] for _, ws in samples for w in ws if w["pid"] == pid) for pid in first}
+        print(f"\nsoak: {args.soak} s at concurrency 32, two good requests to one bad: {soak['requests']:,} requests "
+              f"({soak['rps']:,.0f}/s): 2xx {soak['s2']:,}, 4xx {soak['s4']:,}, 5xx {soak['s5']}, "
+              f"other {soak['other']}; dropped connections (connect/read/write/timeout) {dropped}; "
+              f"p99 {soak['p99_ms']:.1f} ms")
+        for pid in first:
+            print(f"  worker {pid}: RSS {first[pid]:.1f} MB at start, {peak[pid]:.1f} peak, "
+                  f"{last.get(pid, 0):.1f} at end ({len(samples)} samples)")
 
-    trivial = {c: results[("trivial", c)]["rps"] for c in CONCURRENCY}
-    one = {c: results[("one sentence", c)]["rps"] for c in CONCURRENCY}
-    best_batch = max(results[("100 sentences", c)]["rps"] * 100 for c in CONCURRENCY)
-    growth = max(last.get(pid, 0) - first[pid] for pid in first)
-    print("\ntargets:")
-    for c in CONCURRENCY:
-        print(f"  one sentence at c={c}: {one[c] / trivial[c]:.0%} of the trivial endpoint's requests/s "
-              f"(target >= 70%): {'met' if one[c] >= 0.7 * trivial[c] else 'NOT met'}")
-    print(f"  batches: {best_batch:,.0f} sentences/s at best (target >= 10,000): "
-          f"{'met' if best_batch >= 10000 else 'NOT met'}")
-    p99 = results[("one sentence", 8)]["p99_ms"]
-    print(f"  p99 one sentence at c=8: {p99:.1f} ms (target < 50 ms): {'met' if p99 < 50 else 'NOT met'}")
+    measured_names = {name for name, _ in results}
     cpu = {name: statistics.median(results[(name, c)]["cpu_ms_per_request"] for c in CONCURRENCY)
-           for name in ("trivial", "one sentence", "100 sentences")}
-    print(f"  by worker CPU per request (median over concurrencies): trivial {cpu['trivial']:.2f} ms, one sentence "
-          f"{cpu['one sentence']:.2f} ms ({cpu['trivial'] / cpu['one sentence']:.0%} of the trivial rate), "
-          f"100 sentences {cpu['100 sentences']:.2f} ms ({100_000 / cpu['100 sentences']:,.0f} sentences per "
-          f"worker-CPU-second, x{os.cpu_count()} cores = {100_000 * os.cpu_count() / cpu['100 sentences']:,.0f}/s)")
-    biggest = max(w["rss_mb"] for _, ws in samples for w in ws)
+           for name in measured_names}
+    print("\ntargets:")
+    if {"trivial", "one sentence"} <= measured_names:
+        trivial = {c: results[("trivial", c)]["rps"] for c in CONCURRENCY}
+        one = {c: results[("one sentence", c)]["rps"] for c in CONCURRENCY}
+        for c in CONCURRENCY:
+            paired = f" (per round: {paired_ratio(runs, c):.0%})" if args.rounds > 1 else ""
+            print(f"  one sentence at c={c}: {one[c] / trivial[c]:.0%}{paired} of the trivial endpoint's requests/s "
+                  f"(target >= 70%): {'met' if one[c] >= 0.7 * trivial[c] else 'NOT met'}")
+        print(f"  by worker CPU per request (median over concurrencies): trivial {cpu['trivial']:.2f} ms, "
+              f"one sentence {cpu['one sentence']:.2f} ms ({cpu['trivial'] / cpu['one sentence']:.0%} of the "
+              f"trivial rate)")
+    if "100 sentences" in measured_names:
+        best_batch = max(results[("100 sentences", c)]["rps"] * 100 for c in CONCURRENCY)
+        print(f"  batches: {best_batch:,.0f} sentences/s at best (target >= 10,000): "
+              f"{'met' if best_batch >= 10000 else 'NOT met'}; worker CPU {cpu['100 sentences']:.2f} ms per "
+              f"100 sentences ({100_000 / cpu['100 sentences']:,.0f} sentences per worker-CPU-second, "
+              f"x{os.cpu_count()} cores = {100_000 * os.cpu_count() / cpu['100 sentences']:,.0f}/s)")
+    if "one sentence" in measured_names:
+        p99 = results[("one sentence", 8)]["p99_ms"]
+        print(f"  p99 one sentence at c=8: {p99:.1f} ms (target < 50 ms): {'met' if p99 < 50 else 'NOT met'}")
+    biggest = max([w["rss_mb"] for _, ws in samples for w in ws] + [w["rss_mb"] for w in memory])
     print(f"  memory per worker: {biggest:.0f} MB RSS at most (target < 300 MB): "
           f"{'met' if biggest < 300 else 'NOT met'}")
-    print(f"  soak: 5xx {soak['s5']}, dropped {dropped}, RSS growth {growth:+.1f} MB over the soak: "
-          f"{'met' if soak['s5'] == 0 and dropped == 0 and growth < 10 else 'NOT met'}")
+    if soak is not None:
+        growth = max(last.get(pid, 0) - first[pid] for pid in first)
+        print(f"  soak: 5xx {soak['s5']}, dropped {dropped}, RSS growth {growth:+.1f} MB over the soak: "
+              f"{'met' if soak['s5'] == 0 and dropped == 0 and growth < 10 else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from .config import load_settings
 from .errors import register_error_handlers
 from .feedback_holder import EXTENSION_KEY as FEEDBACK_EXTENSION_KEY
 from .feedback_holder import FeedbackHolder
+from .jsonio import FastJSONProvider
 from .logging_setup import configure_logging
 from .model_holder import EXTENSION_KEY, ModelHolder
 
@@ -26,6 +27,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     settings = load_settings(config)
     configure_logging(settings["LOG_LEVEL"], settings["LOG_FORMAT"])
     app = Flask(__name__)
+    app.json = FastJSONProvider(app)  # Flask's JSON output, serialised by orjson where that is the same
     # Never debug mode, whatever FLASK_DEBUG says: the debugger runs code and shows tracebacks.
     app.config["DEBUG"] = False
     app.config["CLAIMS"] = settings

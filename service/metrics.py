@@ -59,19 +59,42 @@ MODEL_LOAD = Gauge(
 )
 
 
+# The labelled series each request updates, looked up once per label combination:
+# ``labels()`` validates and converts its arguments and takes the metric's lock on
+# every call, a cost paid per request for an answer that never changes. Series are
+# never removed, so a cached one stays the metric's own (and its values are the
+# ones written to the multiprocess files). Plain dicts: a race between two threads
+# at worst asks ``labels()`` twice and gets the same series both times.
+_request_series: dict[tuple, tuple] = {}
+_label_series: dict[tuple[str, str], object] = {}
+
+
 def observe_request(endpoint: str, method: str, status: int, seconds: float, model_version: str) -> None:
-    REQUESTS.labels(endpoint, method, str(status), model_version).inc()
-    LATENCY.labels(endpoint, method, model_version).observe(seconds)
+    key = (endpoint, method, status, model_version)
+    series = _request_series.get(key)
+    if series is None:
+        series = _request_series[key] = (
+            REQUESTS.labels(endpoint, method, str(status), model_version),
+            LATENCY.labels(endpoint, method, model_version),
+        )
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 def observe_labels(labels: list[str | None], model_version: str) -> None:
     """Count the labels given to a batch; one ``inc`` per distinct label, not per sentence."""
-    counts: dict[str, int] = {}
-    for label in labels:
-        key = label if label is not None else "abstained"
-        counts[key] = counts.get(key, 0) + 1
+    if len(labels) == 1:  # the common one-sentence request: no tally needed
+        counts = {labels[0] if labels[0] is not None else "abstained": 1}
+    else:
+        counts = {}
+        for label in labels:
+            key = label if label is not None else "abstained"
+            counts[key] = counts.get(key, 0) + 1
     for label, count in counts.items():
-        SENTENCES.labels(label, model_version).inc(count)
+        series = _label_series.get((label, model_version))
+        if series is None:
+            series = _label_series[(label, model_version)] = SENTENCES.labels(label, model_version)
+        series.inc(count)
 
 
 def observe_model_load(model_version: str, seconds: float) -> None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import current_app, request
 
+from . import jsonio
 from .errors import InvalidField, InvalidJSON, UnsupportedMediaType
 
 __all__ = ["json_body", "sentence_list", "text_field", "optional_bool", "json_type"]
@@ -13,13 +12,16 @@ __all__ = ["json_body", "sentence_list", "text_field", "optional_bool", "json_ty
 
 def json_body() -> dict:
     """The request body as a JSON object, or a 415/400/422 error saying why not."""
-    if request.mimetype != "application/json":
+    current_request = request._get_current_object()  # one context lookup, not one per use
+    # The header exactly "application/json" (what clients send) is that mimetype
+    # without parsing it; anything else is parsed (parameters, case) by werkzeug.
+    if current_request.environ.get("CONTENT_TYPE") != _JSON_MIMETYPE and current_request.mimetype != _JSON_MIMETYPE:
         raise UnsupportedMediaType(
-            f"Content-Type must be application/json, got {request.mimetype or 'none'}"
+            f"Content-Type must be application/json, got {current_request.mimetype or 'none'}"
         )
-    raw = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    raw = _body_bytes(current_request)  # raises 413 past MAX_CONTENT_LENGTH
     try:
-        body = json.loads(raw)
+        body = jsonio.loads(raw)  # json.loads's result and errors, through orjson when that gives the same
     except UnicodeDecodeError:
         raise InvalidJSON("request body is not UTF-8") from None
     except ValueError as exc:
@@ -27,11 +29,53 @@ def json_body() -> dict:
     except RecursionError:  # the decoder's own stack ran out: far past any sane depth
         raise InvalidJSON("request body is nested too deeply", code="json_too_deep") from None
     max_depth = current_app.config["CLAIMS"]["MAX_JSON_DEPTH"]
-    if _nesting_exceeds(body, max_depth):
+    # Each array or object opens with a bracket, so a body with no more brackets than
+    # the limit (in any encoding json reads; brackets inside strings only add to the
+    # count) cannot nest deeper: the walk is needed only past that.
+    if raw.count(b"[") + raw.count(b"{") > max_depth and _nesting_exceeds(body, max_depth):
         raise InvalidJSON(f"request body is nested more than {max_depth} levels deep", code="json_too_deep")
     if not isinstance(body, dict):
         raise InvalidField("body", f"must be a JSON object, got {type(body).__name__}")
     return body
+
+
+_JSON_MIMETYPE = "application/json"
+
+
+def _body_bytes(current_request) -> bytes:
+    """``request.get_data(cache=False)``, reading a plain ``Content-Length`` body directly.
+
+    werkzeug's general path (used for everything else: chunked bodies, servers that
+    do not terminate the input, a body something has already started reading) wraps
+    the input in a stream that reads it in pieces until end of input. When the
+    server marks the input as terminated (``wsgi.input_terminated``: gunicorn does)
+    and the request gives its length, the same bytes are the next ``Content-Length``
+    bytes of the input; a length past ``MAX_CONTENT_LENGTH`` is left to werkzeug,
+    which answers 413 as before.
+    """
+    environ = current_request.environ
+    length = environ.get("CONTENT_LENGTH")
+    if (
+        not length
+        or not (length.isascii() and length.isdigit())
+        or "HTTP_TRANSFER_ENCODING" in environ
+        or "wsgi.input_terminated" not in environ
+        or "stream" in current_request.__dict__  # werkzeug's stream exists: it may have read
+        or getattr(current_request, "_cached_data", None) is not None
+    ):
+        return current_request.get_data(cache=False)
+    size = int(length)
+    limit = current_request.max_content_length
+    if limit is not None and size > limit:
+        return current_request.get_data(cache=False)  # raises werkzeug's 413
+    stream = environ["wsgi.input"]
+    data = stream.read(size)
+    while len(data) < size:  # a short read: on to the length or the end of input, as werkzeug's stream reads
+        more = stream.read(size - len(data))
+        if not more:
+            break
+        data += more
+    return data
 
 
 def sentence_list(body: dict, field: str, max_items: int, max_chars: int) -> list[str]:

@@ -16,16 +16,18 @@ _PUBLIC_METADATA = ("version", "created", "labels", "versions", "training_data",
 
 @bp.post("/classify")
 def classify():
-    settings = current_app.config["CLAIMS"]
+    app = current_app._get_current_object()  # one context lookup for settings and serialiser
+    settings = app.config["CLAIMS"]
     body = json_body()
     sentences = sentence_list(body, "sentences", settings["MAX_SENTENCES"], settings["MAX_SENTENCE_CHARS"])
     explain = optional_bool(body, "explain")
     abstain_below = optional_probability(body, "abstain_below", settings["ABSTAIN_BELOW"])
     classifier = current_model()
     predictions = classifier.predict(sentences, explain=explain, abstain_below=abstain_below)
-    note_classified(classifier.version, sentences, predictions)
+    version = classifier.version
+    note_classified(version, sentences, predictions)
     results = [prediction.as_dict() for prediction in predictions]
-    return jsonify({"model": {"version": classifier.version}, "results": results})
+    return app.json.response({"model": {"version": version}, "results": results})  # what jsonify() does
 
 
 @bp.get("/labels")
