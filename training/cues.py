@@ -188,6 +188,7 @@ _COLUMN = {name: i for i, name in enumerate(FEATURE_FAMILIES)}
 # Columns of each combination's two families, for one vectorised AND per batch.
 _PAIR_LEFT = np.array([_COLUMN[a] for a, _ in CUE_COMBINATIONS], dtype=np.intp)
 _PAIR_RIGHT = np.array([_COLUMN[b] for _, b in CUE_COMBINATIONS], dtype=np.intp)
+_PAIR_LEFT_LIST, _PAIR_RIGHT_LIST = _PAIR_LEFT.tolist(), _PAIR_RIGHT.tolist()
 _SUBJECT_SAID, _SAID_SUBJECT = _COLUMN["frame_subject_said"], _COLUMN["frame_said_subject"]
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 # Official bodies known by an acronym that is also a common word once lower-cased
@@ -397,6 +398,25 @@ class CueFeatures(TransformerMixin, BaseEstimator):
             pairs = (present[:, _PAIR_LEFT] & present[:, _PAIR_RIGHT]).astype(np.float64)
             features = np.hstack([features, pairs])
         return features
+
+    def sparse_row(self, text: str, tokens: list[str]) -> tuple[list[int], list[float]]:
+        """One text's non-zero features as (columns, values), in plain Python.
+
+        The same numbers as a row of :meth:`dense_features`, without numpy's
+        per-call cost: for one sentence (a one-sentence request) that cost is most
+        of the time.
+        """
+        counts = _scan(text, tokens)
+        cap = self.max_count
+        columns = [i for i, count in enumerate(counts) if count]
+        values = [min(counts[i], cap) / cap for i in columns]
+        if self.combinations:
+            width = len(counts)
+            for j, (left, right) in enumerate(zip(_PAIR_LEFT_LIST, _PAIR_RIGHT_LIST)):
+                if counts[left] and counts[right]:
+                    columns.append(width + j)
+                    values.append(1.0)
+        return columns, values
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "feature_names_")

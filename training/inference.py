@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 
@@ -85,8 +86,9 @@ class CompiledPipeline:
     """
 
     def __init__(self, blocks, weights: sparse.csr_matrix, intercepts, calibration, n_models, classes):
-        self._blocks: list[tuple[Callable, int]] = blocks  # ((texts, tokens) -> Coordinates, width)
-        self._n_features = sum(width for _, width in blocks)
+        # (batch: (texts, tokens) -> Coordinates, one text: (text, tokens) -> (columns, values), width)
+        self._blocks: list[tuple[Callable, Callable, int]] = blocks
+        self._n_features = sum(width for _, _, width in blocks)
         # Only features with a weight matter: a dense (rows_used + 1, models * classes)
         # matrix and a map from feature column to its row (the last row, all zeros,
         # for the rest) replace weight matrices as wide as the feature space.
@@ -95,6 +97,10 @@ class CompiledPipeline:
         self._row_of[used] = np.arange(len(used))
         self._weights = np.vstack([weights[used].toarray(), np.zeros((1, weights.shape[1]))])
         self._intercepts = np.asarray(intercepts, dtype=np.float64)  # (n_models * n_classes,)
+        # The same weights as Python lists, for one sentence (None: a feature without weight).
+        self._weight_rows = self._weights[:-1].tolist() + [None]
+        self._row_list = self._row_of.tolist()
+        self._intercept_list = self._intercepts.tolist()
         self._calibration = calibration  # (a, b) of the sigmoid calibrators, or None for softmax
         self._n_models = n_models
         self.classes_ = classes
@@ -104,7 +110,7 @@ class CompiledPipeline:
         offset = 0
         # Tokenised once for every block that reads word tokens (words and cues).
         tokens = [word_tokens(text) for text in texts]
-        for transform, width in self._blocks:
+        for transform, _, width in self._blocks:
             row, column, value = transform(texts, tokens)
             rows.append(row)
             columns.append(column + offset)
@@ -135,14 +141,47 @@ class CompiledPipeline:
         # The scatter-add into probabilities does not need row-major order: no sort.
         return self._probabilities(self._coordinates(texts, ordered=False), len(texts))
 
+    def predict_proba_one(self, text: str) -> list[float]:
+        """Probabilities of one text, in :attr:`classes_` order, in plain Python where it pays.
+
+        A one-sentence request spends most of its model time in the fixed cost of
+        numpy calls made for a handful of values; this path makes a few, on one
+        small matrix. Checked against the pipeline like the batch path.
+        """
+        tokens = word_tokens(text)
+        columns: list[int] = []
+        values: list[float] = []
+        offset = 0
+        for _, one, width in self._blocks:
+            block_columns, block_values = one(text, tokens)
+            columns.extend([column + offset for column in block_columns] if offset else block_columns)
+            values.extend(block_values)
+            offset += width
+        # A few dozen multiply-adds per output: faster in Python than numpy's per-call cost.
+        decisions = list(self._intercept_list)
+        weight_rows, row_of = self._weight_rows, self._row_list
+        for column, value in zip(columns, values):
+            weights = weight_rows[row_of[column]]
+            if weights is not None:
+                decisions = [d + value * w for d, w in zip(decisions, weights)]
+        if self._calibration is None:  # softmax, as scikit-learn computes it
+            top = max(decisions)
+            exps = [math.exp(d - top) for d in decisions]
+            total = sum(exps)
+            return [e / total for e in exps]
+        return self._from_decisions(np.array([decisions]), 1)[0].tolist()
+
     def _probabilities(self, coordinates: Coordinates, n_rows: int) -> np.ndarray:
         row, column, value = coordinates
         contributions = value[:, None] * self._weights[self._row_of[column]]
         # Sum each sentence's contributions: one bincount per output column is the
-        # cheapest scatter-add for one sentence and for thousands alike.
+        # cheapest scatter-add for thousands of sentences.
         decisions = np.column_stack(
             [np.bincount(row, weights=contributions[:, j], minlength=n_rows) for j in range(contributions.shape[1])]
         ) + self._intercepts
+        return self._from_decisions(decisions, n_rows)
+
+    def _from_decisions(self, decisions: np.ndarray, n_rows: int) -> np.ndarray:
         n_classes = len(self.classes_)
         if self._calibration is None:  # multinomial logistic regression: softmax, as scikit-learn computes it
             exp = np.exp(decisions - decisions.max(axis=1, keepdims=True))
@@ -179,6 +218,32 @@ def _tfidf_weighting(tfidf) -> Callable[[Coordinates, int], Coordinates]:
     return weigh
 
 
+def _tfidf_weighting_one(tfidf) -> Callable[[list[int], list[float]], list[float]]:
+    """The same weighting as :func:`_tfidf_weighting`, for one text's (columns, counts) in plain Python."""
+    idf = np.asarray(tfidf.idf_, dtype=np.float64).tolist() if tfidf.use_idf else None
+    sublinear, l2 = tfidf.sublinear_tf, tfidf.norm == "l2"
+
+    def weigh(columns: list[int], values: list[float]) -> list[float]:
+        if sublinear:
+            values = [math.log(v) + 1.0 for v in values]
+        if idf is not None:
+            values = [v * idf[c] for c, v in zip(columns, values)]
+        if l2:
+            norm = math.sqrt(sum(v * v for v in values)) or 1.0
+            values = [v / norm for v in values]
+        return values
+
+    return weigh
+
+
+def _count_one(terms, column_of: Callable[[str], int | None], binary: bool) -> tuple[list[int], list[float]]:
+    """One text's term counts as (columns, values)."""
+    counts = Counter(map(column_of, terms))
+    counts.pop(None, None)
+    columns = list(counts)
+    return columns, [1.0] * len(columns) if binary else [float(counts[c]) for c in columns]
+
+
 def _counter(analyzer: Callable, column_of: Callable[[str], int | None], binary: bool) -> Callable:
     """Texts (or their tokens) -> coordinates of their term counts, columns ascending within a row."""
 
@@ -210,7 +275,7 @@ def _counter(analyzer: Callable, column_of: Callable[[str], int | None], binary:
     return lambda texts: count_each(texts) if len(texts) < _BATCH else count_batch(texts)
 
 
-def _hashed_block(block: Pipeline) -> tuple[Callable, int]:
+def _hashed_block(block: Pipeline) -> tuple[Callable, Callable, int]:
     """HashingVectorizer then TfidfTransformer."""
     if [type(step) for _, step in block.steps] != [HashingVectorizer, TfidfTransformer]:
         raise _Unsupported(f"pipeline block {[name for name, _ in block.steps]}")
@@ -224,6 +289,15 @@ def _hashed_block(block: Pipeline) -> tuple[Callable, int]:
     count_in_python = _counter(hasher.build_analyzer(), lambda term: abs(murmurhash3_32(term, seed=0)) % width,
                                hasher.binary)
     weigh = _tfidf_weighting(tfidf)
+    weigh_one = _tfidf_weighting_one(tfidf)
+    analyzer = hasher.build_analyzer()
+
+    def column_of(term: str) -> int:
+        return abs(murmurhash3_32(term, seed=0)) % width
+
+    def one(text: str, tokens) -> tuple[list[int], list[float]]:
+        columns, counts = _count_one(analyzer(text), column_of, hasher.binary)
+        return columns, weigh_one(columns, counts)
 
     def transform(texts: list[str], tokens) -> Coordinates:
         if len(texts) < _BATCH:
@@ -235,7 +309,7 @@ def _hashed_block(block: Pipeline) -> tuple[Callable, int]:
                       matrix.data)
         return weigh(counts, len(texts))
 
-    return transform, width
+    return transform, one, width
 
 
 def _reads_word_tokens(vectorizer: TfidfVectorizer) -> bool:
@@ -245,20 +319,30 @@ def _reads_word_tokens(vectorizer: TfidfVectorizer) -> bool:
             and vectorizer.tokenizer is None and vectorizer.strip_accents is None and vectorizer.stop_words is None)
 
 
-def _vocabulary_block(vectorizer: TfidfVectorizer) -> tuple[Callable, int]:
+def _vocabulary_block(vectorizer: TfidfVectorizer) -> tuple[Callable, Callable, int]:
     """TfidfVectorizer: the same counting scikit-learn does (a dictionary lookup per term)."""
     vocabulary = vectorizer.vocabulary_
-    weigh = _tfidf_weighting(vectorizer)
+    weigh, weigh_one = _tfidf_weighting(vectorizer), _tfidf_weighting_one(vectorizer)
+    binary = vectorizer.binary
+
+    def weighed_one(terms) -> tuple[list[int], list[float]]:
+        columns, counts = _count_one(terms, vocabulary.get, binary)
+        return columns, weigh_one(columns, counts)
+
     if _reads_word_tokens(vectorizer):  # reuse the batch's tokens instead of analysing again
-        count = _counter(lambda tokens: tokens, vocabulary.get, vectorizer.binary)
-        return (lambda texts, tokens: weigh(count(tokens), len(texts))), len(vocabulary)
-    count = _counter(vectorizer.build_analyzer(), vocabulary.get, vectorizer.binary)
-    return (lambda texts, tokens: weigh(count(texts), len(texts))), len(vocabulary)
+        count = _counter(lambda tokens: tokens, vocabulary.get, binary)
+        return (lambda texts, tokens: weigh(count(tokens), len(texts))), (lambda text, tokens: weighed_one(tokens)), \
+            len(vocabulary)
+    analyzer = vectorizer.build_analyzer()
+    count = _counter(analyzer, vocabulary.get, binary)
+    return (lambda texts, tokens: weigh(count(texts), len(texts))), (lambda text, tokens: weighed_one(analyzer(text))), \
+        len(vocabulary)
 
 
-def _dense_block(transformer, sample: list[str]) -> tuple[Callable, int]:
+def _dense_block(transformer, sample: list[str]) -> tuple[Callable, Callable, int]:
     """Any other block, through its own output; the cue features have a check-free dense form."""
     dense = transformer.dense_features if isinstance(transformer, CueFeatures) else None
+    sparse_row = transformer.sparse_row if isinstance(transformer, CueFeatures) else None
 
     def transform(texts: list[str], tokens) -> Coordinates:
         if dense is not None:
@@ -269,10 +353,16 @@ def _dense_block(transformer, sample: list[str]) -> tuple[Callable, int]:
         matrix.sort_indices()
         return np.repeat(np.arange(len(texts)), np.diff(matrix.indptr)), matrix.indices.astype(np.intp), matrix.data
 
-    return transform, transformer.transform(sample[:1]).shape[1]
+    def one(text: str, tokens) -> tuple[list[int], list[float]]:
+        if sparse_row is not None:
+            return sparse_row(text, tokens)
+        _, column, value = transform([text], [tokens])
+        return column.tolist(), value.tolist()
+
+    return transform, one, transformer.transform(sample[:1]).shape[1]
 
 
-def _feature_blocks(union, sample: list[str]) -> list[tuple[Callable, int]]:
+def _feature_blocks(union, sample: list[str]) -> list[tuple[Callable, Callable, int]]:
     if not isinstance(union, FeatureUnion):
         raise _Unsupported(f"features step {type(union).__name__}")
     if union.transformer_weights:
@@ -326,7 +416,7 @@ def _build(pipeline, sample: list[str]) -> CompiledPipeline:
         models, calibration = [final], None
     else:
         raise _Unsupported(f"classifier {type(final).__name__}")
-    weights, intercepts = _stacked_weights(models, sum(width for _, width in blocks))
+    weights, intercepts = _stacked_weights(models, sum(width for _, _, width in blocks))
     return CompiledPipeline(blocks, weights, intercepts, calibration, len(models), classes)
 
 
@@ -357,6 +447,8 @@ def compile_pipeline(pipeline, check_texts: Sequence[str] = CHECK_SENTENCES) -> 
             gaps.append(abs(sparse.csr_matrix(expected_features) - features).max())
             gaps.append(np.max(np.abs(expected - compiled.predict_proba(features))))
             gaps.append(np.max(np.abs(expected - compiled.predict_proba_texts(sample))))
+            if len(sample) == 1:
+                gaps.append(np.max(np.abs(expected[0] - np.array(compiled.predict_proba_one(sample[0])))))
     except _Unsupported as exc:
         log.info("prediction uses the scikit-learn pipeline: %s is not compiled", exc)
         return None

@@ -50,6 +50,9 @@ def test_compiled_features_and_probabilities_equal_the_pipelines(config, tiny):
     expected = pipeline.steps[-1][1].predict_proba(expected_features)
     np.testing.assert_allclose(compiled.predict_proba(features), expected, rtol=0, atol=1e-12)
     assert compiled.classes_ == [str(c) for c in pipeline.classes_]
+    # The one-sentence path (plain Python) gives the same numbers, sentence by sentence.
+    one_by_one = np.array([compiled.predict_proba_one(text) for text in texts])
+    np.testing.assert_allclose(one_by_one, expected, rtol=0, atol=1e-12)
 
 
 def test_the_default_model_is_served_by_the_compiled_path(tiny):
@@ -104,3 +107,13 @@ def test_the_default_words_block_reuses_the_cue_tokens(tiny):
     words = fitted(DEFAULT_CONFIG, tiny).steps[0][1].transformer_list[0][1]
     assert _reads_word_tokens(words)
     assert not _reads_word_tokens(TfidfVectorizer(ngram_range=(1, 2)))
+
+
+def test_one_sentence_and_batch_predictions_agree(tiny):
+    classifier = Classifier(fitted(DEFAULT_CONFIG, tiny), {"version": "t"})
+    texts = tiny[0][:20] + EDGE_TEXTS
+    batch = classifier.predict(texts)
+    for text, expected in zip(texts, batch):
+        (alone,) = classifier.predict([text])
+        assert alone.label == expected.label
+        assert alone.scores == pytest.approx(expected.scores, abs=2e-6)  # rounded to 6 places either way
