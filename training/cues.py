@@ -151,13 +151,17 @@ _SAY = frozenset({"said", "says", "told", "tells", "added", "stated", "wrote"})
 #: token so posts keep their markers; "?" is a token of its own.
 TOKEN_PATTERN = r"(?u)[#@]?\b\w[\w'’-]*\b|\?"
 _TOKEN = re.compile(TOKEN_PATTERN)
+# The same tokens for ASCII text (most news copy), matched about a third faster:
+# ASCII \w and \b are Unicode's on ASCII input, and "’" cannot occur.
+_TOKEN_ASCII = re.compile(r"[#@]?\b\w[\w'-]*\b|\?", re.ASCII)
 
 
 def word_tokens(text: str) -> list[str]:
     """Lower-cased tokens of ``text``: exactly what a ``TfidfVectorizer`` with
     ``token_pattern=TOKEN_PATTERN`` (and default lower-casing) analyses it into,
     so one tokenisation can feed both the word features and the cues."""
-    return _TOKEN.findall(text.lower())
+    lowered = text.lower()
+    return (_TOKEN_ASCII if lowered.isascii() else _TOKEN).findall(lowered)
 
 
 def _expand(phrase: str) -> list[tuple[str, ...]]:

@@ -78,7 +78,9 @@ def test_word_tokens_are_what_the_word_features_read():
     # The compiled inference path feeds these tokens to the word features; it must
     # not matter whether scikit-learn or word_tokens tokenised the sentence.
     analyse = TfidfVectorizer(token_pattern=TOKEN_PATTERN).build_analyzer()
-    for text in ["BREAKING: #Flood hits @CityHall, don't panic?", "Rock’n’roll co-op's İstanbul café — 3.5%!"]:
+    texts = ["BREAKING: #Flood hits @CityHall, don't panic?", "Rock’n’roll co-op's İstanbul café — 3.5%!",
+             "a--b c-- --d #x #-y @@z x#y a_b 'quoted' e-mail ##tag _x_ 9-5 it's?"]
+    for text in texts:  # ASCII and not: two patterns, one answer
         assert word_tokens(text) == analyse(text)
 
 
