@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 
 from .artifacts import ModelLoadError, read_model_dir
-from .evaluation import probabilities_in_label_order
 from .explain import LinearExplainer
 from .inference import compile_pipeline
 from .labels import LABEL_IDS
@@ -84,7 +83,7 @@ class Classifier:
 
     def _probabilities(self, features) -> np.ndarray:
         final = self._compiled if self._compiled is not None else self.pipeline.steps[-1][1]
-        return probabilities_in_label_order(self._classes, final.predict_proba(features))
+        return np.asarray(final.predict_proba(features))[:, self._label_order]
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities, one row per text, columns in :data:`LABEL_IDS` order."""
@@ -93,7 +92,7 @@ class Classifier:
         if self._compiled is not None:  # no feature matrix needed: the leanest path
             if len(texts) == 1:  # one sentence: plain Python beats numpy's per-call cost
                 return np.array([self._compiled.predict_proba_one(texts[0])])[:, self._label_order]
-            return probabilities_in_label_order(self._classes, self._compiled.predict_proba_texts(texts))
+            return self._compiled.predict_proba_texts(texts)[:, self._label_order]
         return self._probabilities(self._features(texts))
 
     def predict(

@@ -237,7 +237,7 @@ def _tfidf_weighting_one(tfidf) -> Callable[[list[int], list[float]], list[float
 
 
 def _count_one(terms, column_of: Callable[[str], int | None], binary: bool) -> tuple[list[int], list[float]]:
-    """One text's term counts as (columns, values)."""
+    """One text's term counts as (columns, values), columns in first-seen order (in C)."""
     counts = Counter(map(column_of, terms))
     counts.pop(None, None)
     columns = list(counts)
@@ -250,12 +250,11 @@ def _counter(analyzer: Callable, column_of: Callable[[str], int | None], binary:
     def count_each(texts: list) -> Coordinates:
         rows, columns, values = [], [], []
         for i, text in enumerate(texts):
-            counts = Counter(map(column_of, analyzer(text)))  # counted in C
-            counts.pop(None, None)  # terms outside the vocabulary
-            present = sorted(counts)
+            present, counts = _count_one(analyzer(text), column_of, binary)
+            order = sorted(range(len(present)), key=present.__getitem__)  # columns ascending within the row
             rows.extend([i] * len(present))
-            columns.extend(present)
-            values.extend([1] * len(present) if binary else map(counts.__getitem__, present))
+            columns.extend([present[j] for j in order])
+            values.extend([counts[j] for j in order])
         return np.array(rows, dtype=np.intp), np.array(columns, dtype=np.intp), np.array(values, dtype=np.float64)
 
     def count_batch(texts: list) -> Coordinates:
@@ -286,14 +285,13 @@ def _hashed_block(block: Pipeline) -> tuple[Callable, Callable, int]:
     # HashingVectorizer's column of a term: the signed 32-bit MurmurHash3 (seed 0) of
     # its UTF-8 bytes, absolute value modulo the width (Python's abs(-2**31) % width
     # equals scikit-learn's special case for that one value).
-    count_in_python = _counter(hasher.build_analyzer(), lambda term: abs(murmurhash3_32(term, seed=0)) % width,
-                               hasher.binary)
-    weigh = _tfidf_weighting(tfidf)
-    weigh_one = _tfidf_weighting_one(tfidf)
-    analyzer = hasher.build_analyzer()
-
     def column_of(term: str) -> int:
         return abs(murmurhash3_32(term, seed=0)) % width
+
+    analyzer = hasher.build_analyzer()
+    count_in_python = _counter(analyzer, column_of, hasher.binary)
+    weigh = _tfidf_weighting(tfidf)
+    weigh_one = _tfidf_weighting_one(tfidf)
 
     def one(text: str, tokens) -> tuple[list[int], list[float]]:
         columns, counts = _count_one(analyzer(text), column_of, hasher.binary)
