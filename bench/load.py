@@ -295,7 +295,12 @@ def main() -> None:
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
-        wait_ready(url, server)
+        try:
+            wait_ready(url, server)
+        except SystemExit:
+            log.flush()
+            print((scratch / "gunicorn.log").read_text(errors="replace")[-3000:], file=sys.stderr)
+            raise
         master = psutil.Process(server.pid)
         scripts = {name: write_script(scratch, name.replace(" ", "_"), entries)
                    for name, entries in scenarios(texts).items() if name in args.scenarios}

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .artifacts import ModelLoadError, read_model_dir
+from .cues import CueFeatures
 from .explain import LinearExplainer
 from .inference import compile_pipeline
 from .labels import LABEL_IDS
@@ -142,4 +143,24 @@ def load_model(model_dir: str | Path) -> Classifier:
         When the directory is missing, damaged, or saved by another scikit-learn.
     """
     pipeline, metadata = read_model_dir(model_dir)
+    check_features_match_code(pipeline, where=str(model_dir))
     return Classifier(pipeline, metadata)
+
+
+def check_features_match_code(pipeline, where: str) -> None:
+    """Refuse a model whose custom feature columns differ from what the installed code computes."""
+    for step in _estimators(pipeline):
+        if isinstance(step, CueFeatures):
+            try:
+                step.check_columns_match_code()
+            except ValueError as exc:
+                raise ModelLoadError(f"{where}: {exc}") from None
+
+
+def _estimators(estimator):
+    yield estimator
+    for child in getattr(estimator, "steps", []):
+        yield from _estimators(child[1])
+    for child in getattr(estimator, "transformer_list", []):
+        yield from _estimators(child[1])
+

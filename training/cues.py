@@ -372,11 +372,31 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         if not isinstance(self.max_count, (int, np.integer)) or self.max_count < 1:
             raise ValueError(f"max_count must be a positive integer, got {self.max_count!r}")
         self._texts(X, reset=True)
+        self.feature_names_ = np.array(self._current_names(), dtype=object)
+        return self
+
+    def _current_names(self) -> list[str]:
         names = list(FEATURE_FAMILIES)
         if self.combinations:
             names += [f"{a}+{b}" for a, b in CUE_COMBINATIONS]
-        self.feature_names_ = np.array(names, dtype=object)
-        return self
+        return names
+
+    def check_columns_match_code(self) -> None:
+        """Raise ``ValueError`` if this fitted object's columns are not the ones this code computes.
+
+        A pickled model keeps its fitted column names but runs the installed
+        ``transform``; a model fitted before the cue families changed would feed
+        its classifier columns it was never trained on.
+        """
+        check_is_fitted(self, "feature_names_")
+        fitted, current = list(self.feature_names_), self._current_names()
+        if fitted != current:
+            changed = sorted(set(fitted) ^ set(current)) or ["(same names, different order)"]
+            raise ValueError(
+                f"the model's cue features ({len(fitted)} columns) are not the ones this version of "
+                f"training/cues.py computes ({len(current)} columns; differing: {', '.join(changed[:6])}); "
+                "the model was trained with an older version of the code: retrain it (`make model`)"
+            )
 
     def transform(self, X):
         """Cue matrix of shape (n_samples, n_features), sparse CSR, values in [0, 1]."""

@@ -111,3 +111,19 @@ def test_save_replaces_an_existing_model(model_copy, tmp_path):
     reloaded = load_model(model_copy).metadata
     assert reloaded["training_data"]["sha256"] == result.metadata["training_data"]["sha256"] != old
     assert reloaded["training_data"]["rows"] == 49
+
+
+def test_model_fitted_with_other_cue_code_is_refused(model_copy):
+    """A model saved before the cue families changed must not be served with today's cues."""
+    import joblib
+
+    from training.artifacts import file_sha256
+    from training.cues import CueFeatures
+
+    pipeline = joblib.load(model_copy / MODEL_FILE)
+    cues = next(t for _, t in pipeline.named_steps["features"].transformer_list if isinstance(t, CueFeatures))
+    cues.feature_names_ = cues.feature_names_[:-1]  # as if fitted by code with one column fewer
+    joblib.dump(pipeline, model_copy / MODEL_FILE)
+    edit_metadata(model_copy, lambda m: m.update(artifact_sha256=file_sha256(model_copy / MODEL_FILE)))
+    with pytest.raises(ModelLoadError, match=r"older version of the code: retrain"):
+        load_model(model_copy)

@@ -103,3 +103,11 @@ def test_rejects_non_text():
         CueFeatures().fit([1, 2, 3])
     with pytest.raises(ValueError, match="single string"):
         CueFeatures().fit("one sentence")
+
+
+def test_fitted_columns_are_checked_against_the_code():
+    cues = CueFeatures().fit(["Officials said so."])
+    cues.check_columns_match_code()  # fitted by this code: no complaint
+    cues.feature_names_ = np.append(cues.feature_names_, "retired_family")
+    with pytest.raises(ValueError, match=r"retired_family.*retrain"):
+        cues.check_columns_match_code()
