@@ -113,6 +113,8 @@ class Classifier:
         """
         if len(texts) == 0:
             return []
+        if len(texts) == 1 and not explain and self._compiled is not None:
+            return [self._predict_one(texts[0], abstain_below)]
         if explain:  # explanations read each sentence's feature row
             features = self._features(texts)
             probabilities = self._probabilities(features)
@@ -132,6 +134,17 @@ class Classifier:
             explanation = self._explainer.explain_row(texts[i], features[i], top, top_k) if explain else None
             results.append(Prediction(label, confidence, scores, explanation))
         return results
+
+    def _predict_one(self, text: str, abstain_below: float | None) -> Prediction:
+        """:meth:`predict` for one text without numpy: the same numbers, rounded the same way."""
+        probabilities = self._compiled.predict_proba_one(text)
+        ordered = [probabilities[i] for i in self._label_order]
+        top = ordered.index(max(ordered))  # the first maximum, as argmax
+        # round(x * 1e6) / 1e6 is what numpy's round(x, 6) computes (half to even).
+        row = [round(p * 1e6) / 1e6 for p in ordered]
+        confidence = row[top]
+        label = None if abstain_below is not None and confidence < abstain_below else LABEL_IDS[top]
+        return Prediction(label, confidence, dict(zip(LABEL_IDS, row)), None)
 
 
 def load_model(model_dir: str | Path) -> Classifier:

@@ -117,3 +117,13 @@ def test_one_sentence_and_batch_predictions_agree(tiny):
         (alone,) = classifier.predict([text])
         assert alone.label == expected.label
         assert alone.scores == pytest.approx(expected.scores, abs=2e-6)  # rounded to 6 places either way
+
+
+def test_one_sentence_path_abstains_like_the_batch_path(tiny):
+    classifier = Classifier(fitted(DEFAULT_CONFIG, tiny), {"version": "t"})
+    texts = tiny[0][:20]
+    threshold = sorted(p.confidence for p in classifier.predict(texts))[10]  # half abstain
+    batch = classifier.predict(texts, abstain_below=threshold)
+    alone = [classifier.predict([text], abstain_below=threshold)[0] for text in texts]
+    assert [p.label for p in alone] == [p.label for p in batch]
+    assert any(p.label is None for p in alone) and any(p.label is not None for p in alone)
