@@ -13,6 +13,7 @@ of sentences a second.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 
@@ -106,6 +107,7 @@ CUE_FAMILIES: dict[str, tuple[str, ...]] = {
         "court documents", "court papers", "filings", "analysis of", "analysis by", "census", "statistics",
         "audit", "published", "confirmed by", "later confirmed", "investigation found", "photographs",
         "photos", "images", "report found", "records",
+        "{report|document|letter|filing|emails|e-mails} {shows|showed|states|stated|says}",
     ),
     "named_outlet": (
         "reported", "newspaper", "the times", "guardian", "reuters", "bbc", "associated press", "afp", "cnn",
@@ -207,7 +209,26 @@ _NAME_AFTER = re.compile(r"[^\w#@]+(?:(?i:the|an?)\b|[A-Z])")
 _DIGIT_CHARS = frozenset("0123456789")
 _WORD_CHARS_EXTRA = "'’-_"
 _POST_MARKERS = re.compile(r"[#@]|https?://|BREAKING|UPDATE:|JUST IN")
+_URL = re.compile(r"https?://\S+")
+_DENIAL = list(CUE_FAMILIES).index("denial_verb")
+# "was denied bail", "the appeal was rejected": something done to the subject, an
+# event narrated, not a denial voiced by anyone.
+_PASSIVE_DENIAL_WORDS = frozenset({"denied", "rejected", "dismissed"})
+_BE_FORMS = frozenset({"is", "are", "was", "were", "be", "been", "being"})
+_REPORTING = list(CUE_FAMILIES).index("neutral_reporting_verb")
+# "states" as a noun in names of countries and groups of states, not the reporting verb.
+_STATES_NOUN_BEFORE = frozenset({"united", "member", "gulf", "baltic", "arab", "island", "african", "nation", "other"})
 _QUOTE_MARKS = re.compile(r'["“”«»]')
+
+
+#: Bump when the matching rules in :func:`_scan` change in a way the lexicons do not show.
+CUE_RULES_VERSION = 2
+#: What a fitted :class:`CueFeatures` records, so a model is not served with other cues
+#: than it was trained on (the lexicons and rules live in code, not in the pickle).
+CUE_FINGERPRINT = hashlib.sha256(repr((
+    CUE_RULES_VERSION, CUE_FAMILIES, CUE_COMBINATIONS, _ACRONYM_LIST, sorted(_PASSIVE_DENIAL_WORDS),
+    sorted(_BE_FORMS), sorted(_STATES_NOUN_BEFORE), sorted(_SAY),
+)).encode()).hexdigest()[:16]
 
 
 def _scan(text: str, tokens: list[str] | None = None, matches: dict | None = None) -> list[int]:
@@ -258,17 +279,33 @@ def _scan(text: str, tokens: list[str] | None = None, matches: dict | None = Non
             counts[_OFFICIAL_ACTOR] += 1
             if matches is not None:
                 matches.setdefault("official_actor", []).append(acronym)
+    if not _PASSIVE_DENIAL_WORDS.isdisjoint(tokens):
+        counts[_DENIAL] = max(0, counts[_DENIAL] - _passive_denials(tokens))
+    if "states" in tokens:
+        counts[_REPORTING] -= sum(1 for i in range(1, len(tokens))
+                                  if tokens[i] == "states" and tokens[i - 1] in _STATES_NOUN_BEFORE)
     say_words = _SAY.intersection(tokens)
     if say_words:
         counts[_SUBJECT_SAID], counts[_SAID_SUBJECT] = _say_frames(text, say_words)
     if "#" in text or "@" in text or "://" in text or "BREAKING" in text or "UPDATE:" in text or "JUST IN" in text:
         counts[_POST_MARKER] = len(_POST_MARKERS.findall(text))
-    if not _DIGIT_CHARS.isdisjoint(text):
-        counts[_NUMBER] = len(_DIGITS.findall(text))
+    if not _DIGIT_CHARS.isdisjoint(text):  # a link's digits are not figures
+        counts[_NUMBER] = len(_DIGITS.findall(_URL.sub(" ", text) if "://" in text else text))
     if '"' in text or "“" in text or "”" in text or "«" in text or "»" in text:
         counts[_QUOTATION] = len(_QUOTE_MARKS.findall(text))
     counts[_QUESTION] = text.count("?")
     return counts
+
+
+def _passive_denials(tokens: list[str]) -> int:
+    """Denial words used in the passive ("was denied bail", "the appeal was dismissed")."""
+    found = 0
+    for i, token in enumerate(tokens):
+        if token in _PASSIVE_DENIAL_WORDS and (
+            tokens[i - 1 : i] and tokens[i - 1] in _BE_FORMS or tokens[i - 2 : i - 1] and tokens[i - 2] in _BE_FORMS
+        ):
+            found += 1
+    return found
 
 
 def _say_frames(text: str, say_words) -> tuple[int, int]:
@@ -330,6 +367,8 @@ class CueFeatures(TransformerMixin, BaseEstimator):
     ----------
     feature_names_ : ndarray of str
         Names of the output columns.
+    cue_fingerprint_ : str
+        :data:`CUE_FINGERPRINT` of the code that fitted it (checked at model load).
     n_features_in_ : int
         Columns of a 2-D input (their string forms are joined into one text per
         row); set only when fitted on 2-D input.
@@ -373,6 +412,7 @@ class CueFeatures(TransformerMixin, BaseEstimator):
             raise ValueError(f"max_count must be a positive integer, got {self.max_count!r}")
         self._texts(X, reset=True)
         self.feature_names_ = np.array(self._current_names(), dtype=object)
+        self.cue_fingerprint_ = CUE_FINGERPRINT
         return self
 
     def _current_names(self) -> list[str]:
@@ -396,6 +436,13 @@ class CueFeatures(TransformerMixin, BaseEstimator):
                 f"the model's cue features ({len(fitted)} columns) are not the ones this version of "
                 f"training/cues.py computes ({len(current)} columns; differing: {', '.join(changed[:6])}); "
                 "the model was trained with an older version of the code: retrain it (`make model`)"
+            )
+        fingerprint = getattr(self, "cue_fingerprint_", None)
+        if fingerprint != CUE_FINGERPRINT:
+            raise ValueError(
+                f"the model's cue lexicons and rules (fingerprint {fingerprint}) are not the ones this version "
+                f"of training/cues.py uses ({CUE_FINGERPRINT}); the model was trained with an older version "
+                "of the code: retrain it (`make model`)"
             )
 
     def transform(self, X):

@@ -111,3 +111,33 @@ def test_fitted_columns_are_checked_against_the_code():
     cues.feature_names_ = np.append(cues.feature_names_, "retired_family")
     with pytest.raises(ValueError, match=r"retired_family.*retrain"):
         cues.check_columns_match_code()
+
+
+def test_fitted_lexicon_fingerprint_is_checked_against_the_code():
+    cues = CueFeatures().fit(["Officials said so."])
+    cues.cue_fingerprint_ = "0" * 16  # as if fitted with other lexicons or rules
+    with pytest.raises(ValueError, match=r"lexicons and rules.*retrain"):
+        cues.check_columns_match_code()
+
+
+@pytest.mark.parametrize("text, denials", [
+    ("The orchestra was denied permission to land at Rennick airfield.", 0),
+    ("He was denied bail and the appeal was dismissed.", 0),
+    ("The minister denied the report.", 1),
+    ("The council rejected the plan, which had been rejected before.", 1),
+])
+def test_passive_denial_words_narrate_rather_than_deny(text, denials):
+    from training.cues import FEATURE_FAMILIES, cue_counts
+
+    assert cue_counts(text)[FEATURE_FAMILIES.index("denial_verb")] == denials
+
+
+def test_link_digits_and_country_names_are_not_cues():
+    from training.cues import FEATURE_FAMILIES, cue_counts
+
+    link = cue_counts("Derby called off, pitch frozen http://t.co/Qw3rT5yU7i")
+    assert link[FEATURE_FAMILIES.index("number")] == 0 and link[FEATURE_FAMILIES.index("post_marker")] == 1
+    assert cue_counts("Derby moved to 9 May http://t.co/Qw3rT")[FEATURE_FAMILIES.index("number")] == 1
+    reporting = FEATURE_FAMILIES.index("neutral_reporting_verb")
+    assert cue_counts("Trade between the United States and Canada grew.")[reporting] == 0
+    assert cue_counts("Her letter states plainly that the fund is empty.")[reporting] == 1
