@@ -52,7 +52,7 @@ CUE_FAMILIES: dict[str, tuple[str, ...]] = {
         "{condemn|condemns|condemned}", "{describe|describes|described}", "{admit|admits|admitted}",
         "{acknowledge|acknowledges|acknowledged}", "{assert|asserts|asserted}", "{defend|defends|defended}",
         "{welcome|welcomes|welcomed}", "{praise|praises|praised}", "{criticise|criticised|criticize|criticized}",
-        "{ask|asks|asked}", "{want|wants}",
+        "{ask|asks|asked}", "{want|wants}", "{allege|alleges|alleged} that",
     ),
     "denial_verb": (
         "{deny|denies|denied}", "{reject|rejects|rejected}", "{dismiss|dismisses|dismissed}",
@@ -96,7 +96,10 @@ CUE_FAMILIES: dict[str, tuple[str, ...]] = {
         "prospects", "in the coming {days|weeks|months|years}",
     ),
     "belief": (
-        "{believe|believes|believed}", "think", "thinks", "thought", "{suspect|suspects|suspected}",
+        "{believe|believes|believed}", "think", "thinks", "thought", "suspected",
+        # "suspect" is mostly a noun in news ("the suspect"); as a verb it follows its subject.
+        "{i|we|they|you|police|detectives|investigators|officials|experts|scientists|doctors|many|some} {suspect}",
+        "{he|she|it|police} suspects",
         "{estimate|estimates|estimated}", "guess", "{speculate|speculates|speculated}", "hypothesis",
         "doubt", "doubts", "doubtful", "{wonder|wonders|wondered}", "{hope|hopes|hoped}",
     ),
@@ -216,13 +219,15 @@ _DENIAL = list(CUE_FAMILIES).index("denial_verb")
 _PASSIVE_DENIAL_WORDS = frozenset({"denied", "rejected", "dismissed"})
 _BE_FORMS = frozenset({"is", "are", "was", "were", "be", "been", "being"})
 _REPORTING = list(CUE_FAMILIES).index("neutral_reporting_verb")
+_FIRST_PERSON = list(CUE_FAMILIES).index("first_person")
+_US_COUNTRY = re.compile(r"\bUS\b")
 # "states" as a noun in names of countries and groups of states, not the reporting verb.
 _STATES_NOUN_BEFORE = frozenset({"united", "member", "gulf", "baltic", "arab", "island", "african", "nation", "other"})
 _QUOTE_MARKS = re.compile(r'["“”«»]')
 
 
 #: Bump when the matching rules in :func:`_scan` change in a way the lexicons do not show.
-CUE_RULES_VERSION = 2
+CUE_RULES_VERSION = 3
 #: What a fitted :class:`CueFeatures` records, so a model is not served with other cues
 #: than it was trained on (the lexicons and rules live in code, not in the pickle).
 CUE_FINGERPRINT = hashlib.sha256(repr((
@@ -281,6 +286,8 @@ def _scan(text: str, tokens: list[str] | None = None, matches: dict | None = Non
                 matches.setdefault("official_actor", []).append(acronym)
     if not _PASSIVE_DENIAL_WORDS.isdisjoint(tokens):
         counts[_DENIAL] = max(0, counts[_DENIAL] - _passive_denials(tokens))
+    if "us" in tokens and "US" in text:  # the country, not the pronoun
+        counts[_FIRST_PERSON] = max(0, counts[_FIRST_PERSON] - len(_US_COUNTRY.findall(text)))
     if "states" in tokens:
         counts[_REPORTING] -= sum(1 for i in range(1, len(tokens))
                                   if tokens[i] == "states" and tokens[i - 1] in _STATES_NOUN_BEFORE)

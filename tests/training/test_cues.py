@@ -141,3 +141,17 @@ def test_link_digits_and_country_names_are_not_cues():
     reporting = FEATURE_FAMILIES.index("neutral_reporting_verb")
     assert cue_counts("Trade between the United States and Canada grew.")[reporting] == 0
     assert cue_counts("Her letter states plainly that the fund is empty.")[reporting] == 1
+
+
+@pytest.mark.parametrize("text, family, expected", [
+    ("US farm exports fell in March.", "first_person", 0),  # the country
+    ("Tell us what you saw.", "first_person", 1),
+    ("The suspect was arrested at the border.", "belief", 0),  # a noun
+    ("Investigators suspect the fire was started deliberately.", "belief", 1),
+    ("The campaign alleged that the data had been stolen.", "assertive_reporting_verb", 1),
+    ("He faces trial over the alleged fraud.", "assertive_reporting_verb", 0),
+])
+def test_words_read_in_their_news_sense(text, family, expected):
+    from training.cues import FEATURE_FAMILIES, cue_counts
+
+    assert cue_counts(text)[FEATURE_FAMILIES.index(family)] == expected
