@@ -22,6 +22,8 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .clauses import side_clause_mask
+
 __all__ = ["CUE_FAMILIES", "CUE_COMBINATIONS", "TOKEN_PATTERN", "CueFeatures", "cue_counts", "cue_matches", "word_tokens"]
 
 #: Family -> phrases. Order fixes the feature columns.
@@ -192,7 +194,12 @@ def _build_indexes() -> tuple[dict[str, tuple[int, ...]], dict[tuple[str, str], 
 
 _SINGLE, _MULTI = _build_indexes()
 _MULTI_BIGRAMS = frozenset(_MULTI)
-FEATURE_FAMILIES: tuple[str, ...] = tuple(CUE_FAMILIES) + SHAPE_FAMILIES
+#: Families counted a second time inside side clauses (:mod:`training.clauses`).
+SIDE_FAMILIES = ("unverified_flag", "diffuse_source", "anonymous_source", "hedge_modal", "forecast", "belief",
+                 "official_actor")
+FEATURE_FAMILIES: tuple[str, ...] = tuple(CUE_FAMILIES) + SHAPE_FAMILIES + tuple(f"side:{f}" for f in SIDE_FAMILIES)
+# Lexicon family id -> its side column, for the families counted again in side clauses.
+_SIDE_COLUMN = {list(CUE_FAMILIES).index(f): FEATURE_FAMILIES.index(f"side:{f}") for f in SIDE_FAMILIES}
 _COLUMN = {name: i for i, name in enumerate(FEATURE_FAMILIES)}
 # Columns of each combination's two families, for one vectorised AND per batch.
 _PAIR_LEFT = np.array([_COLUMN[a] for a, _ in CUE_COMBINATIONS], dtype=np.intp)
@@ -227,7 +234,7 @@ _QUOTE_MARKS = re.compile(r'["“”«»]')
 
 
 #: Bump when the matching rules in :func:`_scan` change in a way the lexicons do not show.
-CUE_RULES_VERSION = 3
+CUE_RULES_VERSION = 4
 #: What a fitted :class:`CueFeatures` records, so a model is not served with other cues
 #: than it was trained on (the lexicons and rules live in code, not in the pickle).
 CUE_FINGERPRINT = hashlib.sha256(repr((
@@ -291,6 +298,10 @@ def _scan(text: str, tokens: list[str] | None = None, matches: dict | None = Non
     if "states" in tokens:
         counts[_REPORTING] -= sum(1 for i in range(1, len(tokens))
                                   if tokens[i] == "states" and tokens[i - 1] in _STATES_NOUN_BEFORE)
+    if any(map(counts.__getitem__, _SIDE_COLUMN)):  # only then can a side clause add anything
+        side = side_clause_mask(text, tokens, word_tokens)
+        if side is not None:
+            _count_side(tokens, side, counts)
     say_words = _SAY.intersection(tokens)
     if say_words:
         counts[_SUBJECT_SAID], counts[_SAID_SUBJECT] = _say_frames(text, say_words)
@@ -302,6 +313,20 @@ def _scan(text: str, tokens: list[str] | None = None, matches: dict | None = Non
         counts[_QUOTATION] = len(_QUOTE_MARKS.findall(text))
     counts[_QUESTION] = text.count("?")
     return counts
+
+
+def _count_side(tokens: list[str], side: list[bool], counts: list[int]) -> None:
+    """Add the side-clause counts of :data:`SIDE_FAMILIES` (words and phrases starting in a side clause)."""
+    for i, token in enumerate(tokens):
+        if side[i]:
+            for family in _SINGLE.get(token, ()):
+                column = _SIDE_COLUMN.get(family)
+                if column is not None:
+                    counts[column] += 1
+            for words, family in _MULTI.get(tuple(tokens[i : i + 2]), ()):
+                column = _SIDE_COLUMN.get(family)
+                if column is not None and tokens[i : i + len(words)] == words:
+                    counts[column] += 1
 
 
 def _passive_denials(tokens: list[str]) -> int:
