@@ -22,7 +22,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .clauses import side_clause_mask
+from .clauses import side_clauses
 
 __all__ = ["CUE_FAMILIES", "CUE_COMBINATIONS", "TOKEN_PATTERN", "CueFeatures", "cue_counts", "cue_matches", "word_tokens"]
 
@@ -299,9 +299,8 @@ def _scan(text: str, tokens: list[str] | None = None, matches: dict | None = Non
         counts[_REPORTING] -= sum(1 for i in range(1, len(tokens))
                                   if tokens[i] == "states" and tokens[i - 1] in _STATES_NOUN_BEFORE)
     if any(map(counts.__getitem__, _SIDE_COLUMN)):  # only then can a side clause add anything
-        side = side_clause_mask(text, tokens, word_tokens)
-        if side is not None:
-            _count_side(tokens, side, counts)
+        for clause in side_clauses(text, tokens):
+            _count_side(word_tokens(clause), counts)
     say_words = _SAY.intersection(tokens)
     if say_words:
         counts[_SUBJECT_SAID], counts[_SAID_SUBJECT] = _say_frames(text, say_words)
@@ -315,18 +314,17 @@ def _scan(text: str, tokens: list[str] | None = None, matches: dict | None = Non
     return counts
 
 
-def _count_side(tokens: list[str], side: list[bool], counts: list[int]) -> None:
-    """Add the side-clause counts of :data:`SIDE_FAMILIES` (words and phrases starting in a side clause)."""
-    for i, token in enumerate(tokens):
-        if side[i]:
-            for family in _SINGLE.get(token, ()):
-                column = _SIDE_COLUMN.get(family)
-                if column is not None:
-                    counts[column] += 1
-            for words, family in _MULTI.get(tuple(tokens[i : i + 2]), ()):
-                column = _SIDE_COLUMN.get(family)
-                if column is not None and tokens[i : i + len(words)] == words:
-                    counts[column] += 1
+def _count_side(clause_tokens: list[str], counts: list[int]) -> None:
+    """Add one side clause's counts of :data:`SIDE_FAMILIES` (its words and phrases)."""
+    for i, token in enumerate(clause_tokens):
+        for family in _SINGLE.get(token, ()):
+            column = _SIDE_COLUMN.get(family)
+            if column is not None:
+                counts[column] += 1
+        for words, family in _MULTI.get(tuple(clause_tokens[i : i + 2]), ()):
+            column = _SIDE_COLUMN.get(family)
+            if column is not None and clause_tokens[i : i + len(words)] == words:
+                counts[column] += 1
 
 
 def _passive_denials(tokens: list[str]) -> int:
