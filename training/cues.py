@@ -293,9 +293,9 @@ def _scan(text: str, tokens: list[str] | None = None, matches: dict | None = Non
                 matches.setdefault("official_actor", []).append(acronym)
     if not _PASSIVE_DENIAL_WORDS.isdisjoint(tokens):
         counts[_DENIAL] = max(0, counts[_DENIAL] - _passive_denials(tokens))
-    if "us" in tokens and "US" in text:  # the country, not the pronoun
+    if "US" in text and "us" in tokens:  # the country, not the pronoun
         counts[_FIRST_PERSON] = max(0, counts[_FIRST_PERSON] - len(_US_COUNTRY.findall(text)))
-    if "states" in tokens:
+    if "tates" in text and "states" in tokens:
         counts[_REPORTING] -= sum(1 for i in range(1, len(tokens))
                                   if tokens[i] == "states" and tokens[i - 1] in _STATES_NOUN_BEFORE)
     if any(map(counts.__getitem__, _SIDE_COLUMN)):  # only then can a side clause add anything

@@ -243,8 +243,12 @@ def _count_one(terms, column_of: Callable[[str], int | None], binary: bool) -> t
     return columns, [1.0] * len(columns) if binary else [float(counts[c]) for c in columns]
 
 
-def _counter(analyzer: Callable, column_of: Callable[[str], int | None], binary: bool) -> Callable:
-    """Texts (or their tokens) -> coordinates of their term counts, columns ascending within a row."""
+def _counter(analyzer: Callable, column_of: Callable[[str], int | None], binary: bool,
+             vocabulary: dict[str, int] | None = None) -> Callable:
+    """Texts (or their tokens) -> coordinates of their term counts, columns ascending within a row.
+
+    ``vocabulary``, when ``column_of`` is its ``get``, lets a batch look terms up in C.
+    """
 
     def count_each(texts: list) -> Coordinates:
         rows, columns, values = [], [], []
@@ -261,8 +265,12 @@ def _counter(analyzer: Callable, column_of: Callable[[str], int | None], binary:
         # sort of (row, column) keys counts them all: no Python work per term.
         terms = [analyzer(text) for text in texts]
         lengths = np.fromiter(map(len, terms), dtype=np.intp, count=len(terms))
-        flat = np.array([-1 if c is None else c for c in map(column_of, itertools.chain.from_iterable(terms))],
-                        dtype=np.int64)
+        every_term = itertools.chain.from_iterable(terms)
+        if vocabulary is not None:
+            flat = np.fromiter(map(vocabulary.get, every_term, itertools.repeat(-1)), dtype=np.int64,
+                               count=int(lengths.sum()))
+        else:
+            flat = np.array([-1 if c is None else c for c in map(column_of, every_term)], dtype=np.int64)
         rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
         known = flat >= 0
         width = int(flat.max()) + 1 if flat.size else 1
@@ -327,11 +335,11 @@ def _vocabulary_block(vectorizer: TfidfVectorizer) -> tuple[Callable, Callable, 
         return columns, weigh_one(columns, counts)
 
     if _reads_word_tokens(vectorizer):  # reuse the batch's tokens instead of analysing again
-        count = _counter(lambda tokens: tokens, vocabulary.get, binary)
+        count = _counter(lambda tokens: tokens, vocabulary.get, binary, vocabulary)
         return (lambda texts, tokens: weigh(count(tokens), len(texts))), (lambda text, tokens: weighed_one(tokens)), \
             len(vocabulary)
     analyzer = vectorizer.build_analyzer()
-    count = _counter(analyzer, vocabulary.get, binary)
+    count = _counter(analyzer, vocabulary.get, binary, vocabulary)
     return (lambda texts, tokens: weigh(count(texts), len(texts))), (lambda text, tokens: weighed_one(analyzer(text))), \
         len(vocabulary)
 
