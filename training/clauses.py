@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["side_clauses"]
+__all__ = ["SIDE_CLAUSE_RULES", "side_clauses"]
 
 #: Words that open a side clause at the start of a delimited stretch.
 _OPENS_STRETCH = frozenset({
@@ -24,6 +24,8 @@ _OPENS_STRETCH = frozenset({
 #: Words that open a side clause anywhere: from them to the end of the stretch.
 _OPENS_ANYWHERE = frozenset({"amid", "amidst", "despite", "following", "which", "whose"})
 _DELIMITERS = frozenset(",;:()[]–—")
+#: Everything that decides what a side clause is, for the cue fingerprint.
+SIDE_CLAUSE_RULES = (tuple(sorted(_OPENS_STRETCH)), tuple(sorted(_OPENS_ANYWHERE)), tuple(sorted(_DELIMITERS)))
 _NEXT_DELIMITER = re.compile(r"[,;:()\[\]–—]")
 _WORD_CHARS_EXTRA = "'’-_"
 
